@@ -6,6 +6,7 @@ __all__ = [
     "FeedbackNLPError",
     "InvalidInputError",
     "UnknownTagError",
+    "ConfigError",
     "ModelDirectoryError",
     "ChecksumMismatchError",
     "MissingDependencyError",
@@ -22,6 +23,10 @@ class InvalidInputError(FeedbackNLPError, ValueError):
 
 class UnknownTagError(FeedbackNLPError, ValueError):
     """A tag id that is not in the taxonomy."""
+
+
+class ConfigError(FeedbackNLPError, ValueError):
+    """A :class:`~feedback_nlp.model_config.TaggerConfig` field with an invalid value; the message echoes it."""
 
 
 class ModelDirectoryError(FeedbackNLPError):

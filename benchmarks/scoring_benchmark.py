@@ -1,0 +1,136 @@
+"""Scoring benchmark: 1M and 10M orders (feedback, after-sales, chats in proportion).
+
+    python benchmarks/scoring_benchmark.py [--sizes 1000000 10000000] [--work /tmp/feedback_nlp_bench]
+
+Data is generated inside DuckDB (generate_series → Parquet, ``generate_demo_data``) with gold
+tags, so no tagger runs. Each measurement runs in a fresh subprocess and reports wall seconds and
+peak resident memory (ru_maxrss): DuckDB (validation + CCR + experience score, memory_limit set,
+spilling to disk) and the same computation in plain pandas (benchmarks/pandas_scoring.py).
+Writes benchmarks/results/scoring.json and scoring.md. A script, never a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+AS_OF = date(2024, 6, 30)
+
+
+def _child(engine: str, data: str, memory_limit: str) -> dict:
+    sys.path[:0] = [str(ROOT), str(HERE)]
+    t0 = time.perf_counter()
+    if engine == "duckdb":
+        from feedback_nlp.scoring.inputs import load_inputs
+        from feedback_nlp.scoring.score import score_inputs
+
+        inputs = load_inputs(data, "seed004", memory_limit=memory_limit, temp_directory=str(Path(data) / "duckdb_tmp"))
+        t_load = time.perf_counter() - t0
+        res = score_inputs(inputs, AS_OF, "seed004")
+        shops = res.shops
+        extra = {"load_validate_s": round(t_load, 2), "score_s": round(time.perf_counter() - t0 - t_load, 2)}
+    else:
+        from pandas_scoring import score_pandas
+
+        shops = score_pandas(data, AS_OF, "seed004")
+        extra = {}
+    wall = time.perf_counter() - t0
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"engine": engine, "seconds": round(wall, 2), "peak_rss_mib": round(peak_kb / 1024, 1), "shops": int(len(shops)),
+            "mean_ccr": float(shops["ccr"].mean()), "mean_experience_score": float(shops["experience_score"].mean()), **extra}
+
+
+def _run_child(engine: str, data: Path, memory_limit: str, timeout: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", engine, "--data", str(data), "--memory-limit", memory_limit]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"engine": engine, "error": f"timed out after {timeout} s"}
+    if p.returncode != 0:
+        return {"engine": engine, "error": f"exit {p.returncode}: {p.stderr.strip()[-500:]}"}
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _rows(data: Path) -> dict:
+    import duckdb
+
+    con = duckdb.connect()
+    return {t: con.execute(f"SELECT count(*) FROM '{data / (t + '.parquet')}'").fetchone()[0]
+            for t in ("orders", "feedback", "after_sales", "im_sessions")}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    ap.add_argument("--work", default="/tmp/feedback_nlp_bench")
+    ap.add_argument("--memory-limit", default="4GB")
+    ap.add_argument("--pandas-max", type=int, default=10_000_000, help="largest size run in pandas")
+    ap.add_argument("--timeout", type=int, default=1800)
+    ap.add_argument("--child")
+    ap.add_argument("--data")
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(_child(args.child, args.data, args.memory_limit)))
+        return
+
+    sys.path.insert(0, str(ROOT))
+    import duckdb
+
+    from feedback_nlp.scoring.demo_data import generate_demo_data
+
+    results = []
+    for n in args.sizes:
+        data = Path(args.work) / f"orders_{n}"
+        gen_s = None  # None: data reused from an earlier run
+        if not (data / "orders.parquet").exists():
+            t0 = time.perf_counter()
+            generate_demo_data(data, n, end=AS_OF, fmt="parquet", with_tags=True)
+            gen_s = round(time.perf_counter() - t0, 1)
+        entry = {"orders": n, "rows": _rows(data), "generate_s": gen_s}
+        entry["duckdb"] = _run_child("duckdb", data, args.memory_limit, args.timeout)
+        if n <= args.pandas_max:
+            entry["pandas"] = _run_child("pandas", data, args.memory_limit, args.timeout)
+        else:
+            entry["pandas"] = {"engine": "pandas", "error": f"not run above --pandas-max {args.pandas_max}"}
+        if "seconds" in entry["duckdb"] and "seconds" in entry["pandas"]:
+            entry["pandas_over_duckdb_time"] = round(entry["pandas"]["seconds"] / entry["duckdb"]["seconds"], 2)
+            entry["pandas_over_duckdb_memory"] = round(entry["pandas"]["peak_rss_mib"] / entry["duckdb"]["peak_rss_mib"], 2)
+        results.append(entry)
+        print(json.dumps(entry), flush=True)
+
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,
+               "platform": platform.platform(), "memory_limit": args.memory_limit}
+    try:
+        import pandas
+
+        machine["pandas"] = pandas.__version__
+    except ImportError:
+        pass
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "scoring.json").write_text(json.dumps({"as_of": AS_OF.isoformat(), "machine": machine, "results": results}, indent=1))
+    lines = ["# Scoring benchmark", "", f"Produced by `python benchmarks/scoring_benchmark.py` on {machine['cpus']} CPUs, "
+             f"DuckDB {machine['duckdb']} (memory_limit {args.memory_limit}), pandas {machine.get('pandas')}. "
+             "Seconds include loading and validating the Parquet files; peak memory is the process's max RSS.", "",
+             "| orders | feedback | after-sales | chats | DuckDB s | DuckDB peak MiB | pandas s | pandas peak MiB | pandas/DuckDB time | memory |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for e in results:
+        d, p, r = e["duckdb"], e["pandas"], e["rows"]
+        lines.append(f"| {e['orders']:,} | {r['feedback']:,} | {r['after_sales']:,} | {r['im_sessions']:,} | {d.get('seconds', d.get('error'))} | "
+                     f"{d.get('peak_rss_mib', '')} | {p.get('seconds', p.get('error'))} | {p.get('peak_rss_mib', '')} | "
+                     f"{e.get('pandas_over_duckdb_time', '')} | {e.get('pandas_over_duckdb_memory', '')} |")
+    (out / "scoring.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

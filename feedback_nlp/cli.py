@@ -1,0 +1,448 @@
+"""The ``feedback-nlp`` command line.
+
+Each command is a thin typer wrapper that parses arguments and calls a plain ``run_*``
+function (tests call those directly). To add a command: write ``run_<name>(...)``, then a
+``@app.command("<name>")`` wrapper that maps exceptions to :class:`ExitCode` with
+:func:`_exit_on_error`.
+
+Exit codes (all commands):
+
+- 0: success
+- 1: finished, but some input rows were malformed (see the error file)
+- 2: usage error, or an input file that cannot be read at all
+- 3: model directory error (missing, incomplete, checksum mismatch, unknown labels)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum, IntEnum
+from pathlib import Path
+from typing import IO, Annotated, Any, Optional
+
+import typer
+
+from feedback_nlp.errors import FeedbackNLPError, InvalidInputError, ModelDirectoryError, UnknownTagError
+from feedback_nlp.inputs import Row, RowError, format_from_suffix, read_rows
+
+__all__ = ["app", "ExitCode", "TagSummary", "run_tag", "run_info", "default_errors_path"]
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ROW_ERRORS = 1
+    USAGE = 2
+    MODEL = 3
+
+
+class InputFormatOption(str, Enum):
+    auto = "auto"
+    txt = "txt"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+app = typer.Typer(
+    name="feedback-nlp",
+    no_args_is_help=True,
+    add_completion=False,
+    help=(
+        "Tag Chinese consumer feedback with negative-feedback aspects (quality, size, logistics, ...).\n\n"
+        "Start with:  feedback-nlp tag \"送得太慢，饭都凉了\"   or   feedback-nlp tag reviews.jsonl -o tags.jsonl\n\n"
+        "Exit codes: 0 ok; 1 some rows were malformed (see the error file); 2 usage error or unreadable "
+        "input file; 3 model directory error."
+    ),
+)
+
+_CHUNK_ROWS = 512  # rows tagged per call; output is written after each chunk
+_SCORE_DIGITS = 4
+
+
+@dataclass(frozen=True)
+class TagSummary:
+    """Counts of one ``tag`` run: ``read == tagged + errors``."""
+
+    read: int
+    tagged: int
+    errors: int
+    output: Path | None = None
+    errors_path: Path | None = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.ROW_ERRORS if self.errors else ExitCode.OK
+
+    def line(self) -> str:
+        return f"read {self.read}, tagged {self.tagged}, errors {self.errors}"
+
+
+def default_errors_path(output: Path) -> Path:
+    """``out/tags.jsonl`` -> ``out/tags.errors.jsonl``."""
+    return output.with_name(f"{output.stem}.errors.jsonl")
+
+
+# ---------------------------------------------------------------------- tag
+
+
+def _plan_source(inputs: list[str], fmt: str) -> tuple[str, Path | None, str]:
+    """(kind, file path, format): kind is "texts", "stdin" or "file"."""
+    if not inputs:
+        raise InvalidInputError("nothing to tag: give texts, a .txt/.jsonl/.csv file, or - to read stdin")
+    if inputs == ["-"]:
+        return "stdin", None, "txt" if fmt == "auto" else fmt
+    if len(inputs) == 1:
+        candidate = inputs[0]
+        by_suffix = format_from_suffix(candidate)
+        try:
+            exists = Path(candidate).is_file()
+        except (OSError, ValueError):  # a long text is not a valid file name
+            exists = False
+        if by_suffix is not None or exists:
+            if not exists:
+                raise InvalidInputError(f"input file {candidate!r} does not exist")
+            chosen = by_suffix if fmt == "auto" else fmt
+            if chosen is None:
+                raise InvalidInputError(
+                    f"cannot tell the format of {candidate!r} from its name; pass --format txt, jsonl or csv"
+                )
+            return "file", Path(candidate), chosen
+    if fmt != "auto":
+        raise InvalidInputError("--format applies to a file or stdin, not to texts given as arguments")
+    return "texts", None, "txt"
+
+
+@contextmanager
+def _progress(total: int | None, enabled: bool) -> Iterator[Any]:
+    """A rich progress bar on stderr (bytes of the input), or a no-op."""
+    if not enabled or not total:
+        yield lambda done: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("tagging"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as progress:
+        task = progress.add_task("tag", total=total)
+        yield lambda done: progress.update(task, completed=done)
+
+
+def _row_record(row: Row, result: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "text": row.text,
+        "tags": result.tags,
+        "scores": {label: round(score, _SCORE_DIGITS) for label, score in result.scores.items()},
+        "status": result.status,
+    }
+
+
+def _binary(stream: Any) -> IO[bytes]:
+    """The byte stream under a text stream (JSONL is UTF-8 whatever the terminal's encoding)."""
+    return getattr(stream, "buffer", stream)
+
+
+def _write_jsonl(stream: IO[bytes], record: dict[str, Any]) -> None:
+    stream.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+
+
+def run_tag(
+    inputs: list[str],
+    *,
+    model: Path | None = None,
+    output: Path | None = None,
+    errors: Path | None = None,
+    input_format: str = "auto",
+    batch_size: int = 64,
+    threads: int | None = None,
+    show_progress: bool | None = None,
+    stdin: IO[bytes] | None = None,
+    stdout: IO[bytes] | None = None,
+    stderr: IO[str] | None = None,
+) -> TagSummary:
+    """Tag texts, a file or stdin; write JSONL results and the malformed rows.
+
+    Results go to ``output`` (``stdout`` when ``None``); malformed rows go to ``errors``,
+    which defaults to ``<output stem>.errors.jsonl`` next to the output, or to ``stderr``
+    when writing to stdout. Raises :class:`InvalidInputError` for unusable arguments or
+    input files and :class:`ModelDirectoryError` / :class:`UnknownTagError` for model
+    problems; returns counts otherwise.
+    """
+    from feedback_nlp.tagger import load_tagger
+
+    kind, path, fmt = _plan_source(inputs, input_format)
+    if output is not None and path is not None and output.resolve() == path.resolve():
+        raise InvalidInputError(f"--output {str(output)!r} is the input file; choose another path")
+    if errors is None and output is not None:
+        errors = default_errors_path(output)
+    stderr = stderr if stderr is not None else sys.stderr
+
+    tagger = load_tagger(model, intra_op_threads=threads, batch_size=batch_size)
+    pass_context = tagger.use_context
+
+    with contextlib.ExitStack() as stack:
+        if kind == "file":
+            assert path is not None
+            source: IO[bytes] = stack.enter_context(open(path, "rb"))
+            size = path.stat().st_size
+        elif kind == "stdin":
+            source = stdin if stdin is not None else _binary(sys.stdin)
+            size = None
+        else:
+            source = None  # type: ignore[assignment]
+            size = None
+        rows: Iterator[Row | RowError] = (
+            (Row(i, i, text) for i, text in enumerate(inputs, start=1)) if source is None else read_rows(source, fmt)
+        )
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            out_stream: IO[bytes] = stack.enter_context(open(output, "wb"))
+        else:
+            out_stream = stdout if stdout is not None else _binary(sys.stdout)
+        err_stream: IO[bytes] | None = None
+        if errors is not None:
+            errors.parent.mkdir(parents=True, exist_ok=True)
+            err_stream = stack.enter_context(open(errors, "wb"))
+
+        if show_progress is None:
+            show_progress = kind == "file" and sys.stderr.isatty()
+        tagged = n_errors = 0
+        with _progress(size, show_progress) as advance:
+            chunk: list[Row] = []
+
+            def flush() -> None:
+                nonlocal tagged
+                if not chunk:
+                    return
+                contexts = [r.context for r in chunk] if pass_context else None
+                results = tagger.tag([r.text for r in chunk], contexts)
+                for row, result in zip(chunk, results):
+                    _write_jsonl(out_stream, _row_record(row, result))
+                tagged += len(chunk)
+                chunk.clear()
+                out_stream.flush()
+                if source is not None and kind == "file":
+                    advance(source.tell())
+
+            for item in rows:
+                if isinstance(item, RowError):
+                    n_errors += 1
+                    if err_stream is not None:
+                        _write_jsonl(err_stream, item.to_dict())
+                    else:
+                        stderr.write(f"line {item.line}: {item.reason}\n")
+                    continue
+                chunk.append(item)
+                if len(chunk) >= _CHUNK_ROWS:
+                    flush()
+            flush()
+
+    return TagSummary(tagged + n_errors, tagged, n_errors, output=output, errors_path=errors)
+
+
+# ---------------------------------------------------------------------- info
+
+
+def run_info(model: Path | None = None) -> dict[str, Any]:
+    """The model card summary of a model directory (verifies it, sha256 included)."""
+    from feedback_nlp.labels import TAGS_BY_ID
+    from feedback_nlp.model_config import TaggerConfig
+    from feedback_nlp.tagger import resolve_model_dir
+
+    root = resolve_model_dir(model)
+    config = TaggerConfig.load(root)
+    return {
+        "model_dir": str(root),
+        "labels": [
+            {
+                "tag": label,
+                "name_zh": TAGS_BY_ID[label].name_zh,
+                "dimension": TAGS_BY_ID[label].dimension.value,
+                "threshold": config.thresholds[label],
+            }
+            for label in config.labels
+        ],
+        "max_length": config.max_length,
+        "use_context": config.use_context,
+        "context_max_length": config.context_max_length,
+        "quantization": config.quantization,
+        "base_model": config.base_model,
+        "onnx_sha256": config.onnx_sha256,
+        "created_at": config.created_at,
+        "versions": config.versions,
+    }
+
+
+def _print_info(info: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"labels of {info['model_dir']}")
+    for column in ("tag", "中文", "dimension", "threshold"):
+        table.add_column(column, justify="right" if column == "threshold" else "left")
+    for row in info["labels"]:
+        table.add_row(row["tag"], row["name_zh"], row["dimension"], f"{row['threshold']:.3f}")
+    console.print(table)
+    context = f"yes, up to {info['context_max_length']} tokens" if info["use_context"] else "no"
+    for key, value in (
+        ("max length", info["max_length"]),
+        ("product context", context),
+        ("quantization", info["quantization"] or "none (fp32)"),
+        ("base model", info["base_model"] or "-"),
+        ("created", info["created_at"]),
+        ("model.onnx sha256", info["onnx_sha256"]),
+    ):
+        console.print(f"[bold]{key}:[/bold] {value}", highlight=False)
+    console.print("[bold]versions:[/bold] " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()), highlight=False)
+
+
+# ---------------------------------------------------------------------- wrappers
+
+
+@contextmanager
+def _exit_on_error() -> Iterator[None]:
+    """Map library errors to exit codes with a one-line message on stderr."""
+    try:
+        yield
+    except (ModelDirectoryError, UnknownTagError) as e:
+        typer.echo(f"model error: {e}", err=True)
+        raise typer.Exit(ExitCode.MODEL) from None
+    except InvalidInputError as e:
+        typer.echo(f"input error: {e}", err=True)
+        raise typer.Exit(ExitCode.USAGE) from None
+    except FeedbackNLPError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(ExitCode.USAGE) from None
+    except OSError as e:  # unreadable input, unwritable output
+        typer.echo(f"i/o error: {e}", err=True)
+        raise typer.Exit(ExitCode.USAGE) from None
+
+
+ModelOption = Annotated[
+    Optional[Path],
+    typer.Option("--model", "-m", help="Model directory (default: $FEEDBACK_NLP_MODEL, else models/default).",
+                 file_okay=False),
+]
+
+
+@app.command("tag")
+def tag_cmd(
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        help="Texts to tag; or ONE .txt (a text per line), .jsonl (field text; optional id, context) or .csv "
+             "(column text; optional id, context) file; or - to read stdin.",
+        show_default=False,
+    )] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write JSONL results here instead of stdout.", dir_okay=False)] = None,
+    errors: Annotated[Optional[Path], typer.Option(
+        "--errors", help="Write malformed rows (line, reason, raw) here. Default: OUTPUT-stem.errors.jsonl next to "
+                         "--output, or stderr when writing to stdout.", dir_okay=False)] = None,
+    input_format: Annotated[InputFormatOption, typer.Option(
+        "--format", "-f", help="Input format; auto uses the file suffix, and txt for stdin.")] = InputFormatOption.auto,
+    model: ModelOption = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per forward pass.")] = 64,
+    threads: Annotated[Optional[int], typer.Option(
+        "--threads", min=1, help="ONNX Runtime threads (default: one per physical core).")] = None,
+) -> None:
+    """Tag feedback; write one JSON line per row: id, text, tags, scores, status.
+
+    Ends with 'read N, tagged M, errors E' on stderr. Exit code 1 when E > 0.
+    """
+    with _exit_on_error():
+        summary = run_tag(
+            inputs or [], model=model, output=output, errors=errors, input_format=input_format.value,
+            batch_size=batch_size, threads=threads,
+        )
+    where = f" -> {summary.output}" if summary.output else ""
+    errs = f" (see {summary.errors_path})" if summary.errors and summary.errors_path else ""
+    typer.echo(summary.line() + where + errs, err=True)
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command("info")
+def info_cmd(
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Show a model directory: labels (with Chinese names), thresholds, sha256, versions."""
+    with _exit_on_error():
+        info = run_info(model)
+    if as_json:
+        typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
+    else:
+        _print_info(info)
+
+
+class _LazyTagger:
+    """Loads the tagger only if the feedback has no tags (``score`` on tagged data needs no model)."""
+
+    def __init__(self, kind: str, model: Path | None) -> None:
+        self.kind, self.model, self._tagger = kind, model, None
+
+    def predict(self, texts: list[str], contexts: Any = None) -> list[list[str]]:
+        if self._tagger is None:
+            if self.kind == "keyword":
+                from feedback_nlp.keyword_baseline import KeywordTagger
+
+                self._tagger = KeywordTagger()
+            else:
+                from feedback_nlp.tagger import load_tagger
+
+                self._tagger = load_tagger(self.model)
+        return self._tagger.predict(texts, contexts)
+
+
+@app.command("score")
+def score_cmd(
+    data: Annotated[Path, typer.Option("--data", help="Directory with orders, feedback[, after_sales, im_sessions] as .csv or .parquet.",
+                                       file_okay=False)],
+    as_of: Annotated[str, typer.Option("--as-of", help="Score as of this day (YYYY-MM-DD); data up to the day before counts.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory for shop_scores.csv/.json and reports/.", file_okay=False)],
+    policy: Annotated[str, typer.Option("--policy", help="Policy name (seed004, seed002) or path to a .toml file.")] = "seed004",
+    tagger: Annotated[str, typer.Option("--tagger", help="Tagger used when feedback has no tags: model or keyword.")] = "model",
+    model: ModelOption = None,
+    reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Write one HTML report per shop.")] = True,
+    memory_limit: Annotated[Optional[str], typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 4GB.")] = None,
+) -> None:
+    """Score shops: CCR and experience score per shop -> shop_scores.csv, shop_scores.json, reports/."""
+    from feedback_nlp.scoring.score import score
+
+    if tagger not in ("model", "keyword"):
+        typer.echo(f"usage error: --tagger must be model or keyword, got {tagger!r}", err=True)
+        raise typer.Exit(ExitCode.USAGE)
+    with _exit_on_error():
+        result = score(data, as_of, policy, out, tagger=_LazyTagger(tagger, model), reports=reports, memory_limit=memory_limit)
+    n_scored = int(result.shops["experience_score"].notna().sum())
+    typer.echo(f"scored {len(result.shops)} shops ({n_scored} with an experience score) as of {result.as_of} "
+               f"with policy {result.policy.label} -> {out}", err=True)
+
+
+@app.command("demo-data")
+def demo_data_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the demo tables to.", file_okay=False)],
+    orders: Annotated[int, typer.Option("--orders", min=100, help="Number of orders (feedback, after-sales, chats in proportion).")] = 20000,
+    end: Annotated[str, typer.Option("--end", help="Export day: every timestamp lies before it (use it as --as-of).")] = "2024-06-30",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    with_tags: Annotated[bool, typer.Option("--with-tags", help="Write the gold tags column (else the tagger computes tags).")] = False,
+) -> None:
+    """Generate realistic demo shops, orders, logistics, after-sales, chats and feedback texts."""
+    from feedback_nlp.scoring.demo_data import generate_demo_data
+
+    with _exit_on_error():
+        try:
+            paths = generate_demo_data(out, orders, end=end, seed=seed, fmt=fmt, with_tags=with_tags)
+        except ValueError as e:
+            raise InvalidInputError(str(e)) from None
+    typer.echo("wrote " + ", ".join(str(p) for p in paths.values()), err=True)
+
+
+def main() -> None:  # pragma: no cover - `python -m feedback_nlp`
+    app()

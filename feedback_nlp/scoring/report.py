@@ -1,0 +1,183 @@
+"""Per-shop HTML report: CCR trend, tags breakdown, industry position, sub-metrics, drill-down orders."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from feedback_nlp.labels import TAGS_BY_ID
+from feedback_nlp.scoring.ccr import CCR_DIMENSIONS, ccr_orders, ccr_over_dates
+from feedback_nlp.scoring.policy import SUBMETRICS
+
+if TYPE_CHECKING:
+    from feedback_nlp.scoring.score import ScoreResult
+
+__all__ = ["write_reports", "render_shop_report", "TREND_WEEKS"]
+
+TREND_WEEKS = 8
+MAX_DRILLDOWN_ROWS = 500
+
+CSS = """
+body{font-family:-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:2em;color:#222;max-width:1100px}
+table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}
+th{background:#f3f3f3}.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#777;font-size:12px}
+h1{margin-bottom:.2em}.kpi{display:inline-block;margin:0 2em 1em 0}.kpi b{font-size:22px;display:block}
+"""
+
+
+def _fmt(v: Any, pct: bool = False, nd: int = 3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return "—"
+    if pct:
+        return f"{100 * float(v):.2f}%"
+    if isinstance(v, float):
+        return f"{v:.{nd}f}"
+    return html.escape(str(v))
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _plots(shop: dict, trend: pd.DataFrame, industry_ccr: pd.Series) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.2))
+    t = trend.sort_values("as_of")
+    ax1.plot(t["as_of"], 100 * t["ccr"], marker="o", label="overall", color="black")
+    for d in CCR_DIMENSIONS:
+        ax1.plot(t["as_of"], 100 * t[f"ccr_{d}"], marker=".", label=d, alpha=0.7)
+    ax1.set_title("CCR trend (%, window ending at each date)")
+    ax1.tick_params(axis="x", labelrotation=45, labelsize=7)
+    ax1.legend(fontsize=7)
+    vals = 100 * industry_ccr.dropna()
+    ax2.hist(vals, bins=min(20, max(5, len(vals))), color="#bbb")
+    if shop.get("ccr") is not None and not math.isnan(shop["ccr"]):
+        ax2.axvline(100 * shop["ccr"], color="red", label="this shop")
+        ax2.legend(fontsize=7)
+    ax2.set_title(f"CCR of shops in industry {shop['industry']} (%)")
+    return _png(fig)
+
+
+def _table(df: pd.DataFrame, pct_cols: tuple[str, ...] = ()) -> str:
+    if df is None or df.empty:
+        return "<p class='muted'>none</p>"
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for c, v in zip(df.columns, rec):
+            num = isinstance(v, (int, float)) and not isinstance(v, bool)
+            cells.append(f"<td class='{'num' if num else ''}'>{_fmt(v, pct=c in pct_cols)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def render_shop_report(result: "ScoreResult", shop_id: str, trend: pd.DataFrame, drill: pd.DataFrame) -> str:
+    shop = result.shop(shop_id)
+    p = result.policy
+    industry_ccr = result.shops.loc[result.shops["industry"] == shop["industry"], "ccr"].astype("float64")
+    img = _plots(shop, trend[trend["shop_id"] == shop_id], industry_ccr)
+    tags = result.tags[result.tags["shop_id"] == shop_id].copy()
+    if not tags.empty:
+        tags.insert(2, "name", tags["tag"].map(lambda t: TAGS_BY_ID[t].name_zh))
+        tags["share_of_orders"] = tags["orders"] / max(int(shop["ccr_orders"] or 0), 1)
+        tags = tags.drop(columns="shop_id")
+    subs = result.submetrics[result.submetrics["shop_id"] == shop_id][
+        ["metric", "dimension", "value", "raw_numerator", "raw_denominator", "numerator", "denominator", "rank", "peers", "peer_group", "percentile", "score", "status"]
+    ]
+    for m, why in result.unavailable.items():
+        subs = pd.concat([subs, pd.DataFrame([{"metric": m, "dimension": SUBMETRICS[m][0], "status": f"unavailable: {why}"}])], ignore_index=True)
+    d = drill[drill["shop_id"] == shop_id].drop(columns="shop_id")
+    n_drill = len(d)
+    d = d.head(MAX_DRILLDOWN_ROWS)
+    products = ""
+    if result.products is not None:
+        pr = result.products[result.products["shop_id"] == shop_id].drop(columns="shop_id")
+        products = "<h2>CCR by product</h2>" + _table(pr, pct_cols=("ccr",))
+    pos = (
+        f"rank {shop['ccr_industry_rank']} of {shop['ccr_industry_peers']} shops (1 = lowest CCR); "
+        f"percentile {_fmt(shop['ccr_industry_percentile'], nd=1)} (100 = best)"
+        if shop.get("ccr_industry_peers") == shop.get("ccr_industry_peers") and shop.get("ccr_industry_peers") is not None
+        else "not enough shops in the industry to place this shop"
+    )
+    kpis = "".join(
+        f"<div class='kpi'>{label}<b>{val}</b></div>"
+        for label, val in [
+            ("CCR", _fmt(shop["ccr"], pct=True)),
+            ("week-over-week", _fmt(shop["ccr_wow_change"], pct=True)),
+            ("experience score", _fmt(shop["experience_score"], nd=2)),
+            ("product / logistics / service", " / ".join(_fmt(shop[f"score_{x}"], nd=2) for x in ("product", "logistics", "service"))),
+        ]
+    )
+    dims = pd.DataFrame(
+        [{"dimension": x, "negative orders": shop[f"ccr_neg_{x}"], "CCR": shop[f"ccr_{x}"]} for x in CCR_DIMENSIONS]
+    )
+    return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{html.escape(shop_id)} — scores as of {result.as_of}</title>
+<style>{CSS}</style></head><body>
+<h1>Shop {html.escape(shop_id)}</h1>
+<p class="muted">industry {html.escape(str(shop['industry']))} · as of {result.as_of} (data before this day) · policy {html.escape(p.label)} ·
+CCR window {p.ccr.window_days} days · tags: {html.escape(result.inputs.tag_source)}</p>
+{kpis}
+<p>CCR = {shop['ccr_neg_orders']} negative-feedback orders ÷ {shop['ccr_orders']} valid paid orders.
+Industry position: {pos}. {html.escape(shop['experience_status'] or '')}</p>
+<img src="{img}" alt="CCR trend and industry position">
+<h2>CCR by dimension</h2>{_table(dims, pct_cols=("CCR",))}
+<h2>Tags breakdown (orders per tag)</h2>{_table(tags, pct_cols=("share_of_orders",))}
+{products}
+<h2>Experience-score sub-metrics</h2>
+<p class="muted">value = numerator ÷ denominator (recency-weighted, half-life {p.experience.half_life_days} days); raw = unweighted counts;
+score = {p.experience.min_score} + {p.experience.max_score - p.experience.min_score} × percentile within peers.</p>
+{_table(subs)}
+<h2>Orders behind the CCR ({n_drill}{', first ' + str(MAX_DRILLDOWN_ROWS) + ' shown' if n_drill > MAX_DRILLDOWN_ROWS else ''})</h2>
+{_table(d)}
+</body></html>"""
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\-]", "_", name)
+
+
+def write_reports(result: "ScoreResult", out_dir: str | Path) -> list[Path]:
+    """Write ``<shop_id>.html`` for every shop and an ``index.html`` linking them."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dates = [result.as_of - timedelta(days=7 * k) for k in range(TREND_WEEKS)]
+    trend = ccr_over_dates(result.inputs, dates, result.policy)
+    drill = ccr_orders(result.inputs, result.as_of, result.policy)
+    paths = []
+    links = []
+    for shop_id in result.shops["shop_id"]:
+        path = out_dir / f"{_safe(shop_id)}.html"
+        path.write_text(render_shop_report(result, shop_id, trend, drill), encoding="utf-8")
+        paths.append(path)
+        row = result.shop(shop_id)
+        links.append(
+            f"<tr><td><a href='{path.name}'>{html.escape(shop_id)}</a></td><td>{html.escape(str(row['industry']))}</td>"
+            f"<td class='num'>{_fmt(row['ccr'], pct=True)}</td><td class='num'>{_fmt(row['experience_score'], nd=2)}</td></tr>"
+        )
+    index = out_dir / "index.html"
+    index.write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Shop reports {result.as_of}</title><style>{CSS}</style></head><body>"
+        f"<h1>Shop reports as of {result.as_of}</h1><table><tr><th>shop</th><th>industry</th><th>CCR</th><th>experience score</th></tr>"
+        + "".join(links)
+        + "</table></body></html>",
+        encoding="utf-8",
+    )
+    return paths + [index]

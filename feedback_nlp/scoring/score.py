@@ -1,0 +1,159 @@
+"""``score()``: load → validate → CCR → experience score → shop_scores.csv / .json (+ HTML reports)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.scoring.ccr import CCR_DIMENSIONS, ccr_by_product, ccr_by_tag, compute_ccr, prepare_feedback
+from feedback_nlp.scoring.experience_score import SUBMETRIC_FIELDS, compute_experience, wide_submetrics
+from feedback_nlp.scoring.inputs import Inputs, Tagger, load_inputs
+from feedback_nlp.scoring.policy import SUBMETRICS, Policy, load_policy
+
+__all__ = ["ScoreResult", "score", "score_inputs", "write_outputs", "parse_date", "SHOP_COLUMNS"]
+
+HEAD_COLUMNS = [
+    "shop_id", "industry", "ccr", "ccr_product", "ccr_content", "ccr_service", "ccr_logistics",
+    "experience_score", "score_product", "score_logistics", "score_service",
+]
+CCR_DETAIL = ["ccr_orders", "ccr_neg_orders"] + [f"ccr_neg_{d}" for d in CCR_DIMENSIONS] + [
+    "ccr_neg_presale", "ccr_prev", "ccr_wow_change", "ccr_industry_rank", "ccr_industry_peers", "ccr_industry_percentile",
+]
+EXP_DETAIL = ["paid_orders_90d", "experience_status"]
+SHOP_COLUMNS = HEAD_COLUMNS + CCR_DETAIL + EXP_DETAIL + [
+    (m if f == "value" else f"{m}_{f}") for m in SUBMETRICS for f in SUBMETRIC_FIELDS
+]
+
+
+def parse_date(value: str | date | datetime) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInputError(f"as-of date {value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+@dataclass
+class ScoreResult:
+    as_of: date
+    policy: Policy
+    shops: pd.DataFrame
+    submetrics: pd.DataFrame
+    tags: pd.DataFrame
+    products: pd.DataFrame | None
+    unavailable: dict[str, str]
+    inputs: Inputs
+    notes: list[str] = field(default_factory=list)
+
+    def shop(self, shop_id: str) -> dict[str, Any]:
+        row = self.shops[self.shops["shop_id"] == shop_id]
+        if row.empty:
+            raise KeyError(f"no shop {shop_id!r}")
+        return row.iloc[0].to_dict()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        p = self.policy
+        shops = []
+        for rec in self.shops.to_dict("records"):
+            sid = rec["shop_id"]
+            head = {k: rec[k] for k in HEAD_COLUMNS + CCR_DETAIL + EXP_DETAIL}
+            subs = {}
+            for m in SUBMETRICS:
+                subs[m] = {f: rec.get(m if f == "value" else f"{m}_{f}") for f in SUBMETRIC_FIELDS}
+                subs[m]["dimension"] = SUBMETRICS[m][0]
+                subs[m]["higher_is_better"] = SUBMETRICS[m][1]
+            head["submetrics"] = subs
+            t = self.tags[self.tags["shop_id"] == sid]
+            head["ccr_orders_by_tag"] = dict(zip(t["tag"], t["orders"].astype(int)))
+            shops.append(head)
+        return _clean(
+            {
+                "as_of": self.as_of.isoformat(),
+                "policy": {
+                    "name": p.name, "version": p.version, "description": p.description, "timezone": p.timezone,
+                    "ccr_window_days": p.ccr.window_days, "dimension_weights": p.experience.dimension_weights,
+                },
+                "tag_source": self.inputs.tag_source,
+                "unavailable": self.unavailable,
+                "notes": self.notes,
+                "shops": shops,
+            }
+        )
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if hasattr(x, "item") and not isinstance(x, (str, bytes)):
+        x = x.item()
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    if x is pd.NA or x is pd.NaT:
+        return None
+    return x
+
+
+def score_inputs(inputs: Inputs, as_of: str | date, policy: str | Policy | None = None) -> ScoreResult:
+    """Score already loaded inputs (``load_inputs``) as of a date."""
+    as_of = parse_date(as_of)
+    policy = load_policy(policy)
+    prepare_feedback(inputs, policy)
+    ccr = compute_ccr(inputs, as_of, policy)
+    exp, long, unavailable = compute_experience(inputs, as_of, policy)
+    wide = wide_submetrics(long, unavailable)
+    shops = ccr.merge(exp.drop(columns="industry"), on="shop_id", how="left").merge(wide, on="shop_id", how="left")
+    shops = shops.reindex(columns=SHOP_COLUMNS).sort_values("shop_id").reset_index(drop=True)
+    tags = ccr_by_tag(inputs, as_of, policy)
+    products = ccr_by_product(inputs, as_of, policy)
+    if not inputs.has("after_sales"):
+        notes = ["after_sales absent: quality-return rate, dispute rate and handling times are unavailable"]
+    else:
+        notes = []
+    if not inputs.has("im_sessions"):
+        notes.append("im_sessions absent: IM 3-minute reply rate is unavailable")
+    return ScoreResult(as_of, policy, shops, long, tags, products, unavailable, inputs, notes + inputs.notes)
+
+
+def score(
+    data: str | Path | Mapping[str, Any],
+    as_of: str | date,
+    policy: str | Policy | None = None,
+    out: str | Path | None = None,
+    *,
+    tagger: Tagger | None = None,
+    reports: bool = True,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+) -> ScoreResult:
+    """Score every shop of ``data`` as of ``as_of``; with ``out`` write shop_scores.csv/.json and reports."""
+    policy = load_policy(policy)
+    inputs = load_inputs(data, policy, tagger=tagger, memory_limit=memory_limit, threads=threads)
+    result = score_inputs(inputs, as_of, policy)
+    if out is not None:
+        write_outputs(result, out, reports=reports)
+    return result
+
+
+def write_outputs(result: ScoreResult, out: str | Path, *, reports: bool = True) -> list[Path]:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "shop_scores.csv", out / "shop_scores.json"]
+    result.shops.to_csv(paths[0], index=False)
+    paths[1].write_text(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    if reports:
+        from feedback_nlp.scoring.report import write_reports
+
+        paths += write_reports(result, out / "reports")
+    return paths
