@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union, overload
 
 import numpy as np
 
+from feedback_nlp.encoding import Encoded, TextEncoder
 from feedback_nlp.errors import InvalidInputError, MissingDependencyError, ModelDirectoryError
 from feedback_nlp.model_config import MODEL_FILE, TOKENIZER_FILE, TaggerConfig
 
@@ -57,13 +58,6 @@ class TagResult:
     tags: list[str]
     scores: dict[str, float]
     status: Status
-    truncated: bool
-
-
-@dataclass
-class _Encoded:
-    ids: list[int]
-    type_ids: list[int]
     truncated: bool
 
 
@@ -146,15 +140,9 @@ class OnnxTagger:
         self.model_dir = Path(model_dir) if model_dir is not None else None
         self.batch_size = batch_size
         self._session = session
-        # The tokenizer belongs to this tagger and is configured here, once: truncation and
-        # padding are done per encoding, so concurrent calls never mutate shared state.
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
-        self._tokenizer = tokenizer
-        self._n_special_single = tokenizer.num_special_tokens_to_add(False)
-        self._n_special_pair = tokenizer.num_special_tokens_to_add(True)
-        pad_id = tokenizer.token_to_id("[PAD]")
-        self._pad_id = 0 if pad_id is None else pad_id
+        # The encoder owns the tokenizer and never changes its settings after this point,
+        # so concurrent calls share no mutable state.
+        self._encoder = TextEncoder(tokenizer, config.max_length, config.context_max_length)
         self._labels = tuple(config.labels)
         self._threshold_array = np.array([config.thresholds[x] for x in self._labels], dtype=np.float32)
         self._feed_names = self._check_session(session)
@@ -321,37 +309,6 @@ class OnnxTagger:
                 ctx = None
         return single, items, ctx
 
-    def _encode(self, texts: list[str], contexts: list[str | None] | None) -> list[_Encoded]:
-        """Token ids for non-empty texts: ``[CLS] text [SEP]`` or ``[CLS] text [SEP] context [SEP]``.
-
-        The context is cut to ``context_max_length`` tokens first; the text keeps the rest
-        of ``max_length`` and is cut from the right when longer.
-        """
-        tok = self._tokenizer
-        max_length = self.config.max_length
-        encodings = tok.encode_batch(texts, add_special_tokens=False)
-        pairs: list[Any] = [None] * len(texts)
-        if contexts is not None:
-            wanted = [i for i, c in enumerate(contexts) if c is not None and c.strip()]
-            if wanted:
-                for i, enc in zip(wanted, tok.encode_batch([contexts[i] for i in wanted], add_special_tokens=False)):
-                    if len(enc) > 0:
-                        pairs[i] = enc
-        out = []
-        for enc, pair in zip(encodings, pairs):
-            if pair is not None:
-                if len(pair) > self.config.context_max_length:
-                    pair.truncate(self.config.context_max_length)
-                budget = max_length - self._n_special_pair - len(pair)
-            else:
-                budget = max_length - self._n_special_single
-            truncated = len(enc) > budget
-            if truncated:
-                enc.truncate(budget)
-            full = tok.post_process(enc, pair, add_special_tokens=True)
-            out.append(_Encoded(full.ids, full.type_ids, truncated))
-        return out
-
     def _run(self, texts: Any, contexts: Any) -> tuple[bool, list[str | None], np.ndarray, np.ndarray, np.ndarray]:
         """(single, texts as a list, probabilities, empty flags, truncated flags)."""
         single, items, ctx = self._normalize(texts, contexts)
@@ -361,9 +318,9 @@ class OnnxTagger:
         truncated = np.zeros(n, dtype=bool)
         live = [i for i, t in enumerate(items) if t is not None and t.strip()]
         if live:
-            encoded = self._encode([items[i] for i in live], None if ctx is None else [ctx[i] for i in live])
+            encoded = self._encoder.encode([items[i] for i in live], None if ctx is None else [ctx[i] for i in live])
             # texts that normalize to nothing (control characters only) stay "empty"
-            kept = [(i, e) for i, e in zip(live, encoded) if len(e.ids) > self._n_special_single]
+            kept = [(i, e) for i, e in zip(live, encoded) if len(e.ids) > self._encoder.n_special_single]
             for i, e in kept:
                 empty[i] = False
                 truncated[i] = e.truncated
@@ -371,22 +328,13 @@ class OnnxTagger:
                 probs[[i for i, _ in kept]] = self._forward([e for _, e in kept])
         return single, items, probs, empty, truncated
 
-    def _forward(self, encoded: list[_Encoded]) -> np.ndarray:
+    def _forward(self, encoded: list[Encoded]) -> np.ndarray:
         """Probabilities for encoded texts: batches of similar length, padded per batch."""
         out = np.empty((len(encoded), len(self._labels)), dtype=np.float32)
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
-            width = max(len(encoded[i].ids) for i in idx)
-            input_ids = np.full((len(idx), width), self._pad_id, dtype=np.int64)
-            attention_mask = np.zeros((len(idx), width), dtype=np.int64)
-            token_type_ids = np.zeros((len(idx), width), dtype=np.int64)
-            for row, i in enumerate(idx):
-                e = encoded[i]
-                input_ids[row, :len(e.ids)] = e.ids
-                attention_mask[row, :len(e.ids)] = 1
-                token_type_ids[row, :len(e.type_ids)] = e.type_ids
-            arrays = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+            arrays = self._encoder.pad([encoded[i] for i in idx])
             (logits,) = self._session.run([_OUTPUT_NAME], {name: arrays[name] for name in self._feed_names})
             out[idx] = _sigmoid(logits)
         return out

@@ -51,7 +51,7 @@ def test_onnx_matches_pytorch(tiny_bert, tiny_model_dir):
     """Parity on a padded batch: every label's probability, multi-label sigmoid."""
     tagger = OnnxTagger.from_pretrained(tiny_model_dir, batch_size=64)
     texts = SENTENCES[:12]
-    encoded = tagger._encode(texts, None)
+    encoded = tagger._encoder.encode(texts, None)
     width = max(len(e.ids) for e in encoded)
     ids = torch.zeros(len(texts), width, dtype=torch.long)
     mask = torch.zeros_like(ids)

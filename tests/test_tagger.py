@@ -80,7 +80,7 @@ def test_truncation_flag(tagger):
     result = tagger.tag(long_text)
     assert result.status == "truncated" and result.truncated
     assert tagger.tag(SENTENCES[0]).truncated is False
-    (encoded,) = tagger._encode([long_text], None)
+    (encoded,) = tagger._encoder.encode([long_text], None)
     assert len(encoded.ids) == TINY_MAX_LENGTH
     # everything after max_length is ignored
     np.testing.assert_allclose(tagger.predict_proba(long_text), tagger.predict_proba(long_text + "但是物流很快"), atol=1e-6)
@@ -96,8 +96,8 @@ def test_exactly_max_length_is_not_truncated(tagger):
 
 
 def test_context_is_the_second_segment(context_tagger):
-    (enc,) = context_tagger._encode(["太甜了"], ["连衣裙"])
-    tok = context_tagger._tokenizer
+    (enc,) = context_tagger._encoder.encode(["太甜了"], ["连衣裙"])
+    tok = context_tagger._encoder.tokenizer
     assert [tok.id_to_token(i) for i in enc.ids] == ["[CLS]", "太", "甜", "了", "[SEP]", "连", "衣", "裙", "[SEP]"]
     assert enc.type_ids == [0, 0, 0, 0, 0, 1, 1, 1, 1]
     with_ctx = context_tagger.predict_proba(["太甜了"], ["连衣裙"])
@@ -110,14 +110,14 @@ def test_context_is_the_second_segment(context_tagger):
 def test_context_is_cut_to_context_max_length_and_text_keeps_the_rest(context_tagger):
     config = context_tagger.config  # max_length 24, context_max_length 8
     long_context = "连衣裙很漂亮就是腰有点紧" * 3
-    (short_text,) = context_tagger._encode(["太甜了"], [long_context])
+    (short_text,) = context_tagger._encoder.encode(["太甜了"], [long_context])
     assert short_text.type_ids.count(1) == config.context_max_length + 1  # + the final [SEP]
     assert not short_text.truncated
     long_text = "质量太差了" * 10
-    (enc,) = context_tagger._encode([long_text], [long_context])
+    (enc,) = context_tagger._encoder.encode([long_text], [long_context])
     assert len(enc.ids) == config.max_length and enc.truncated
     assert enc.type_ids.count(0) == config.max_length - config.context_max_length - 1
-    (enc,) = context_tagger._encode([long_text], ["连衣裙"])  # a short context leaves the text more room
+    (enc,) = context_tagger._encoder.encode([long_text], ["连衣裙"])  # a short context leaves the text more room
     assert enc.type_ids.count(0) == config.max_length - 4
 
 

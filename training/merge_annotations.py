@@ -1,0 +1,86 @@
+"""Turn annotators' label files into the committed, text-free reference files.
+
+Reads the sampler's candidates (with text, ignored by git) and each annotator's
+``labels-N.jsonl``; writes
+
+* ``training/data/annotations/real.jsonl``: one record per text — source, row, span,
+  sha256, labels, annotator (no corpus text);
+* ``training/data/annotations/double.jsonl``: the blind second labels of the
+  double-annotated items, next to the first, and the adjudicated decision
+  (from ``adjudication.jsonl`` when present).
+
+    python -m training.merge_annotations --work .annotate
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from feedback_nlp.labels import validate_tags
+
+OUT = Path(__file__).parent / "data" / "annotations"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def merge(work: Path, out: Path = OUT, slices: int = 4) -> dict:
+    cands = {c["id"]: c for c in read_jsonl(work / "candidates.jsonl")}
+    # the sampler deals candidates round-robin: candidate j belongs to slice j % slices + 1;
+    # any other annotator who saw it labelled it blind as the second annotation
+    primary = {rid: f"ann-{j % slices + 1}" for j, rid in enumerate(cands)}
+    first: dict[str, tuple[list[str], str]] = {}
+    second: dict[str, tuple[list[str], str]] = {}
+    for i in range(1, slices + 1):
+        items = read_jsonl(work / f"slice-{i}.jsonl")
+        labels = read_jsonl(work / f"labels-{i}.jsonl")
+        if [x["id"] for x in items] != [x["id"] for x in labels]:
+            raise ValueError(f"labels-{i}.jsonl is not aligned with slice-{i}.jsonl")
+        for it, lab in zip(items, labels):
+            target = first if primary[it["id"]] == f"ann-{i}" else second
+            target[it["id"]] = (validate_tags(lab["labels"]), f"ann-{i}")
+    first = {rid: first[rid] for rid in cands}  # candidate order
+    adjud = {}
+    if (work / "adjudication.jsonl").exists():
+        adjud = {a["id"]: a for a in read_jsonl(work / "adjudication.jsonl")}
+    out.mkdir(parents=True, exist_ok=True)
+    n_changed = 0
+    with open(out / "real.jsonl", "w", encoding="utf-8") as f_real, open(out / "double.jsonl", "w", encoding="utf-8") as f_dbl:
+        for rid, (tags, ann) in first.items():
+            c = cands[rid]
+            final = tags
+            if rid in second:
+                a2, ann2 = second[rid]
+                decided = adjud.get(rid)
+                if a2 != tags and decided is None:
+                    raise ValueError(f"{rid}: annotators disagree and no adjudication is recorded")
+                if decided is not None:
+                    final = validate_tags(decided["labels"])
+                    n_changed += final != tags
+                f_dbl.write(json.dumps({
+                    "id": rid, "source": c["source"], "row": c["row"], "span": c["span"], "sha256": c["sha256"],
+                    "annotator_a": ann, "labels_a": tags, "annotator_b": ann2, "labels_b": a2,
+                    "adjudicated": final, "adjudication_note": (decided or {}).get("note"),
+                }, ensure_ascii=False) + "\n")
+            f_real.write(json.dumps({
+                "id": rid, "source": c["source"], "row": c["row"], "span": c["span"], "sha256": c["sha256"],
+                "labels": final, "annotator": ann + ("+adjudicated" if rid in second else ""),
+                "category": c["category"], "channel": "review",
+            }, ensure_ascii=False) + "\n")
+    return {"real": len(first), "double": len(second), "adjudication_changed_first_label": n_changed}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", default=".annotate")
+    ap.add_argument("--out", default=str(OUT))
+    args = ap.parse_args()
+    print(json.dumps(merge(Path(args.work), Path(args.out))))
+
+
+if __name__ == "__main__":
+    main()
