@@ -29,4 +29,16 @@ __all__ = [
     "OnnxTagger",
     "TagResult",
     "load_tagger",
+    "evaluate",
 ]
+
+
+def evaluate(data, model=None, **kwargs):  # type: ignore[no-untyped-def]
+    """Evaluate a model (and the keyword baseline) on a labeled JSONL file; see :func:`eval.evaluate.evaluate`.
+
+    Returns an ``EvaluationResult`` with the numbers of ``feedback-nlp eval`` (pass
+    ``out=DIR`` to also write the reports). The harness is imported only when called.
+    """
+    from eval.evaluate import evaluate as _evaluate
+
+    return _evaluate(data, model, **kwargs)

@@ -30,7 +30,7 @@ import typer
 from feedback_nlp.errors import FeedbackNLPError, InvalidInputError, ModelDirectoryError, UnknownTagError
 from feedback_nlp.inputs import Row, RowError, format_from_suffix, read_rows
 
-__all__ = ["app", "ExitCode", "TagSummary", "run_tag", "run_info", "default_errors_path"]
+__all__ = ["app", "ExitCode", "TagSummary", "run_tag", "run_info", "run_eval", "default_errors_path"]
 
 
 class ExitCode(IntEnum):
@@ -442,6 +442,87 @@ def demo_data_cmd(
         except ValueError as e:
             raise InvalidInputError(str(e)) from None
     typer.echo("wrote " + ", ".join(str(p) for p in paths.values()), err=True)
+
+
+# ---------------------------------------------------------------------- eval
+
+
+def run_eval(
+    data: Path,
+    *,
+    model: Path | None = None,
+    baseline: str = "keyword",
+    out: Path,
+    sample: int = 50,
+    n_boot: int = 1000,
+    seed: int = 0,
+    bins: int = 10,
+    batch_size: int = 64,
+    threads: int | None = None,
+    command: str | None = None,
+) -> Any:
+    """Evaluate a model (and the keyword baseline) on labeled JSONL; write the reports into ``out``.
+
+    Returns the :class:`eval.evaluate.EvaluationResult`. Raises :class:`InvalidInputError`
+    for an unreadable data file or one with no valid row, :class:`ModelDirectoryError`
+    for a bad model directory.
+    """
+    from eval.evaluate import evaluate
+
+    if baseline not in ("keyword", "none"):
+        raise InvalidInputError(f"--baseline must be keyword or none, got {baseline!r}")
+    return evaluate(
+        data, model, baseline=baseline, n_boot=n_boot, seed=seed, sample=sample, n_bins=bins, out=out,
+        batch_size=batch_size, threads=threads, command=command,
+    )
+
+
+@app.command("eval")
+def eval_cmd(
+    data: Annotated[Path, typer.Argument(
+        help="Labeled JSONL: id, text, labels (tag ids, [] for none), optional context; other fields "
+             "(kind, channel, domain, ...) become slices.", dir_okay=False, show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Directory for report.json, report.md, report.html, "
+                                                    "errors.csv, sample.csv.", file_okay=False)],
+    model: ModelOption = None,
+    baseline: Annotated[str, typer.Option("--baseline", help="Compare with: keyword or none.")] = "keyword",
+    sample: Annotated[int, typer.Option("--sample", min=0, help="Texts drawn (stratified) for human re-check.")] = 50,
+    n_boot: Annotated[int, typer.Option("--n-boot", min=0, help="Bootstrap resamples for the 95% intervals.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap and the sample.")] = 0,
+    bins: Annotated[int, typer.Option("--bins", min=1, help="Reliability-diagram bins.")] = 10,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per forward pass.")] = 64,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="ONNX Runtime threads.")] = None,
+) -> None:
+    """Measure a model on labeled data: precision/recall/F1 with 95% CIs, keyword baseline, calibration, errors.
+
+    Exit codes: 0 ok; 1 reports written, some rows skipped (listed in the report); 2 bad input; 3 model error.
+    """
+    import shlex
+
+    with _exit_on_error():
+        result = run_eval(
+            data, model=model, baseline=baseline, out=out, sample=sample, n_boot=n_boot, seed=seed, bins=bins,
+            batch_size=batch_size, threads=threads, command=shlex.join(["feedback-nlp", *sys.argv[1:]]),
+        )
+    from eval.report import fmt
+
+    a, m, b = result.audit, result.model, result.baseline
+    typer.echo(f"rows: read {a.rows_read}, evaluated {a.rows_valid}, skipped {a.rows_skipped}")
+    for label, get in (("micro F1", lambda s: s.micro.f1), ("detection precision", lambda s: s.detection.precision),
+                       ("detection recall", lambda s: s.detection.recall),
+                       ("FPR on texts with no gold tag", lambda s: s.fpr_no_gold),
+                       ("share of texts flagged", lambda s: s.flagged_rate)):
+        typer.echo(f"{label}: model {fmt(get(m))}" + (f" | keyword {fmt(get(b))}" if b is not None else ""))
+    for s in m.slices:
+        if s.field == "trap" and s.value == "true":
+            bt = b.slice("trap", "true").fpr_no_gold if b is not None else None
+            typer.echo(f"FPR on traps: model {fmt(s.fpr_no_gold)}" + (f" | keyword {fmt(bt)}" if bt else ""))
+    if result.ccr_impact.inflation is not None:
+        typer.echo(f"CCR inflation by keyword (share flagged, keyword - model): {fmt(result.ccr_impact.inflation)}")
+    typer.echo(f"reports -> {out}/report.html, report.md, report.json, errors.csv")
+    if a.rows_skipped:
+        typer.echo(f"{a.rows_skipped} row(s) skipped; see the 'Skipped rows' section of the report", err=True)
+        raise typer.Exit(ExitCode.ROW_ERRORS)
 
 
 def main() -> None:  # pragma: no cover - `python -m feedback_nlp`

@@ -7,8 +7,10 @@ The pipeline, in order (each step is its own function so that steps can be inser
 2. :func:`export_onnx` — ``torch.onnx.export`` with the dynamo exporter, opset
    :data:`OPSET`, one self-contained file (no external weights), dynamic batch and
    sequence axes.
-3. ONNX post-processing — none yet. Graph optimisation and int8 quantisation go here;
-   each step rewrites ``model.onnx`` in place and the last one sets ``quantization``.
+3. ONNX post-processing: :func:`optimize_onnx` (ONNX Runtime's transformer fusions:
+   attention, LayerNorm, GELU) and :func:`quantize_onnx` (dynamic int8 weights), then
+   the **parity gate** (:func:`parity_gate`): on a dev set, PyTorch, ONNX fp32 and ONNX
+   int8 decisions must agree on ≥ 99.5% of (text, tag) pairs, or the export fails.
 4. :func:`save_tokenizer` — ``tokenizer.json`` with no truncation or padding baked in
    (the library truncates per encoding).
 5. ``tagger_config.json`` via :class:`feedback_nlp.TaggerConfig` (sha256 of the final
@@ -32,10 +34,12 @@ from typing import Any
 import torch
 from tokenizers import Tokenizer
 
+from feedback_nlp.encoding import TextEncoder
+from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.labels import TAGS_BY_ID
 from feedback_nlp.model_config import CARD_FILE, CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE, TaggerConfig, sha256_file
 
-__all__ = ["OPSET", "INPUT_NAMES", "OUTPUT_NAME", "export_model_dir", "export_onnx", "save_tokenizer",
+__all__ = ["ParityError", "optimize_onnx", "quantize_onnx", "parity_gate", "OPSET", "INPUT_NAMES", "OUTPUT_NAME", "export_model_dir", "export_onnx", "save_tokenizer",
            "library_versions", "render_model_card"]
 
 OPSET = 20
@@ -91,7 +95,7 @@ def export_onnx(model: torch.nn.Module, path: str | PathLike[str], *, max_length
         batch_dim = torch.export.Dim("batch")
         seq_dim = torch.export.Dim("seq", max=max(max_length, getattr(model.config, "max_position_embeddings", max_length)))
         dynamic_shapes = {name: {0: batch_dim, 1: seq_dim} for name in INPUT_NAMES}
-        with warnings.catch_warnings(), _quiet_exporter_logs():
+        with warnings.catch_warnings(), _quiet_logs("torch.onnx", "torch.export", "torch._export"):
             warnings.simplefilter("ignore", (UserWarning, FutureWarning, DeprecationWarning))
             program = torch.onnx.export(
                 _LogitsOnly(model),
@@ -111,21 +115,96 @@ def export_onnx(model: torch.nn.Module, path: str | PathLike[str], *, max_length
     return path
 
 
-class _quiet_exporter_logs:
-    """Silence torch.onnx's progress lines and optional-op notices (torchvision) during export."""
+class ParityError(FeedbackNLPError):
+    """The exported model's decisions differ from PyTorch's on too many (text, tag) pairs."""
 
-    _names = ("torch.onnx", "torch.export", "torch._export")
+
+def optimize_onnx(src: Path, dst: Path, bert_config: Any) -> Path:
+    """Fuse attention / LayerNorm / GELU with ONNX Runtime's transformer optimizer (CPU)."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    with warnings.catch_warnings(), _quiet_logs("onnxruntime", "onnxruntime.transformers"):
+        warnings.simplefilter("ignore")
+        opt = optimize_model(str(src), model_type="bert", num_heads=bert_config.num_attention_heads,
+                             hidden_size=bert_config.hidden_size, opt_level=1, use_gpu=False)
+    opt.save_model_to_file(str(dst))
+    return dst
+
+
+def quantize_onnx(src: Path, dst: Path) -> Path:
+    """Dynamic int8 quantization of the weights of MatMul/Gemm (activations stay float)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with _quiet_logs("onnxruntime", "root"):
+        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=False,
+                         op_types_to_quantize=["MatMul", "Gemm"])
+    return dst
+
+
+def _onnx_probs(path: Path, encoder: TextEncoder, encoded: list, batch_size: int = 64) -> Any:
+    import numpy as np
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = {i.name for i in sess.get_inputs()}
+    out = None
+    for s in range(0, len(encoded), batch_size):
+        arrays = encoder.pad(encoded[s:s + batch_size])
+        (logits,) = sess.run([OUTPUT_NAME], {k: v for k, v in arrays.items() if k in names})
+        out = logits if out is None else np.concatenate([out, logits])
+    return 1 / (1 + np.exp(-out))
+
+
+def parity_gate(model: torch.nn.Module, encoder: TextEncoder, onnx_paths: Mapping[str, Path],
+                rows: Sequence[Mapping[str, Any]], thresholds: Sequence[float], *, use_context: bool = False,
+                min_agreement: float = 0.995) -> dict[str, Any]:
+    """Compare PyTorch with each ONNX file on ``rows``; raise :class:`ParityError` below ``min_agreement``.
+
+    Agreement is the share of (text, tag) pairs with the same decision at ``thresholds``.
+    Returns the report: agreement, flipped pairs and max |Δprob| for each file.
+    """
+    import numpy as np
+
+    texts = [r["text"] for r in rows]
+    contexts = [r.get("context") for r in rows] if use_context else None
+    encoded = encoder.encode(texts, contexts)
+    was_training = model.training
+    model.eval()
+    ref = []
+    with torch.no_grad():
+        for s in range(0, len(encoded), 64):
+            x = {k: torch.from_numpy(v) for k, v in encoder.pad(encoded[s:s + 64]).items()}
+            ref.append(torch.sigmoid(model(**x).logits).numpy())
+    model.train(was_training)
+    ref = np.concatenate(ref)
+    thr = np.asarray(thresholds, dtype=np.float32)
+    report: dict[str, Any] = {"rows": len(rows), "pairs": int(ref.size), "min_agreement": min_agreement}
+    failures = []
+    for name, path in onnx_paths.items():
+        probs = _onnx_probs(Path(path), encoder, encoded)
+        same = (probs >= thr) == (ref >= thr)
+        r = {"agreement": round(float(same.mean()), 5), "flipped_pairs": int((~same).sum()),
+             "max_abs_prob_diff": round(float(np.abs(probs - ref).max()), 5)}
+        report[name] = r
+        if r["agreement"] < min_agreement:
+            failures.append(f"{name}: {r['agreement']:.4f} < {min_agreement} ({r['flipped_pairs']} flipped pairs)")
+    if failures:
+        raise ParityError("parity gate failed — decisions differ from PyTorch: " + "; ".join(failures))
+    return report
+
+
+class _quiet_logs:
+    def __init__(self, *names: str) -> None:
+        self._names = names
 
     def __enter__(self) -> None:
-        self._levels = {}
-        for name in self._names:
-            logger = logging.getLogger(name)
-            self._levels[name] = logger.level
-            logger.setLevel(logging.ERROR)
+        self._levels = {n: logging.getLogger(n).level for n in self._names}
+        for n in self._names:
+            logging.getLogger(n).setLevel(logging.ERROR)
 
     def __exit__(self, *exc: object) -> None:
-        for name, level in self._levels.items():
-            logging.getLogger(name).setLevel(level)
+        for n, level in self._levels.items():
+            logging.getLogger(n).setLevel(level)
 
 
 def save_tokenizer(tokenizer: Tokenizer, path: str | PathLike[str]) -> Path:
@@ -158,12 +237,21 @@ def export_model_dir(
     context_max_length: int = 32,
     base_model: str | None = None,
     extra_config: Mapping[str, Any] | None = None,
+    *,
+    optimize: bool = False,
+    quantize: bool = False,
+    parity_rows: Sequence[Mapping[str, Any]] | None = None,
+    min_agreement: float = 0.995,
+    keep_fp32: bool = False,
+    card_metrics: str | None = None,
 ) -> Path:
     """Export a multi-label ``BertForSequenceClassification`` (or alike) as a model directory.
 
     ``labels`` are the model's output columns in order; ``thresholds`` maps each label
     to its decision threshold. ``extra_config`` adds keys to ``tagger_config.json``.
-    Returns ``out_dir``.
+    ``optimize`` fuses the graph, ``quantize`` makes int8 weights; with ``parity_rows``
+    (records with ``text`` and optional ``context``) the parity gate runs and raises
+    :class:`ParityError` when decisions drift. Returns ``out_dir``.
     """
     out = Path(out_dir)
     placeholder = "0" * 64  # validated now, replaced by the real digest after export
@@ -179,16 +267,35 @@ def export_model_dir(
 
     onnx_path = export_onnx(model, out / MODEL_FILE, max_length=max_length)
     quantization: str | None = None
-    # ONNX post-processing (optimisation, quantisation, parity gate) goes here.
+    parity: dict[str, Any] | None = None
+    if optimize or quantize:
+        fp32 = out / "model.fp32.onnx"
+        onnx_path.replace(fp32)
+        if optimize:
+            optimize_onnx(fp32, fp32, model.config)
+        final = fp32
+        if quantize:
+            final = quantize_onnx(fp32, out / "model.int8.onnx")
+            quantization = "int8-dynamic"
+        if parity_rows is not None:
+            encoder = TextEncoder(Tokenizer.from_str(tokenizer.to_str()), max_length, context_max_length)
+            candidates = {"onnx_fp32": fp32} | ({"onnx_int8": final} if quantize else {})
+            parity = parity_gate(model, encoder, candidates, parity_rows, [thresholds[t] for t in labels],
+                                 use_context=use_context, min_agreement=min_agreement)
+        final.replace(onnx_path)
+        if fp32.exists() and keep_fp32:
+            fp32.replace(out / "model.fp32.onnx")
+        else:
+            fp32.unlink(missing_ok=True)
 
     save_tokenizer(tokenizer, out / TOKENIZER_FILE)
     config = TaggerConfig(
         labels=draft.labels, thresholds=draft.thresholds, onnx_sha256=sha256_file(onnx_path),
         max_length=max_length, use_context=use_context, context_max_length=context_max_length,
         quantization=quantization, base_model=base_model, versions=library_versions(),
-        extra={"onnx_opset": OPSET, **draft.extra},
+        extra={"onnx_opset": OPSET, **({"parity": parity} if parity else {}), **draft.extra},
     )
-    (out / CARD_FILE).write_text(render_model_card(config), encoding="utf-8")
+    (out / CARD_FILE).write_text(render_model_card(config, card_metrics), encoding="utf-8")
     config.save(out)
     return out
 
@@ -245,3 +352,57 @@ def render_model_card(config: TaggerConfig, metrics_markdown: str | None = None)
         metrics=metrics_markdown or _NO_METRICS, sha=config.onnx_sha256, quantization=config.quantization or "none (fp32)",
         base_model=config.base_model or "(not recorded)", created_at=config.created_at, versions=versions,
     )
+
+
+def export_checkpoint(checkpoint: str | PathLike[str], out_dir: str | PathLike[str], *, dev: str | PathLike[str] | None = None,
+                      optimize: bool = True, quantize: bool = True, min_agreement: float = 0.995,
+                      keep_fp32: bool = False) -> Path:
+    """Export a ``training.finetune`` output directory (weights, tokenizer, tuned thresholds)."""
+    import json
+
+    from transformers import AutoModelForSequenceClassification
+
+    ckpt = Path(checkpoint)
+    state = json.loads((ckpt / "training_state.json").read_text(encoding="utf-8"))
+    cfg = state["config"]
+    labels = state["labels"]
+    model = AutoModelForSequenceClassification.from_pretrained(ckpt).eval()
+    tokenizer = Tokenizer.from_file(str(ckpt / "tokenizer.json"))
+    rows = None
+    if dev:
+        with open(dev, encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    return export_model_dir(
+        model, tokenizer, out_dir, labels, {t: state["thresholds"][t]["threshold"] for t in labels},
+        max_length=cfg["max_length"], use_context=cfg["use_context"], context_max_length=cfg["context_max_length"],
+        base_model=cfg["base_model"],
+        extra_config={"threshold_tuning": {"precision_floor": cfg["precision_floor"], "split": "dev",
+                                           "per_label": {t: state["thresholds"][t] for t in labels}},
+                      "training": {k: cfg[k] for k in ("epochs", "batch_size", "lr", "seed", "data")} | {
+                          "best_epoch_dev_micro_f1": state["summary"]["best_dev_micro@0.5_f1"]}},
+        optimize=optimize, quantize=quantize, parity_rows=rows, min_agreement=min_agreement, keep_fp32=keep_fp32,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(description="Export a fine-tuned checkpoint to an ONNX model directory (with parity gate).")
+    ap.add_argument("checkpoint", help="output directory of training.finetune")
+    ap.add_argument("--out", default="models/default")
+    ap.add_argument("--dev", default="data/build/dataset/dev.jsonl", help="records for the parity gate ('' to skip)")
+    ap.add_argument("--no-optimize", action="store_true")
+    ap.add_argument("--no-quantize", action="store_true")
+    ap.add_argument("--min-agreement", type=float, default=0.995)
+    ap.add_argument("--keep-fp32", action="store_true", help="also keep model.fp32.onnx (for benchmarks)")
+    a = ap.parse_args(argv)
+    out = export_checkpoint(a.checkpoint, a.out, dev=a.dev or None, optimize=not a.no_optimize,
+                            quantize=not a.no_quantize, min_agreement=a.min_agreement, keep_fp32=a.keep_fp32)
+    config = TaggerConfig.load(out)
+    print(json.dumps({"out": str(out), "quantization": config.quantization, "parity": config.extra.get("parity"),
+                      "size_mb": round((out / MODEL_FILE).stat().st_size / 2**20, 2)}))
+
+
+if __name__ == "__main__":
+    main()

