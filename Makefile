@@ -1,5 +1,12 @@
-# make test   full dev environment (torch CPU + train/dev extras), then the default test suite
-# make demo   library-only install (no torch), then tag examples/sample_feedback.jsonl
+# The two set-up commands (see README):
+#   make demo    library-only install (no torch), then the main job on the shipped model:
+#                tag sample feedback -> precision report -> score demo shops
+#   make test    dev environment (torch CPU + train/dev extras), then the default test suite
+# Maintainer targets (need the dev environment and ../shared):
+#   make dataset     join annotations with the corpora -> data/build/dataset (+ data card)
+#   make model       dataset -> fine-tune -> export (int8, parity gate) -> eval on test -> model card
+#   make pretrain    MLM corpus -> tokenizer -> pretraining of the compact base (CPU: hours; see README for GPU)
+#   make benchmark   tagger and scoring speed benchmarks -> benchmarks/results/
 #
 # VENV is overridable, e.g. `make demo VENV=.venv-demo` proves the library runs without torch.
 
@@ -7,8 +14,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TORCH_VERSION := 2.13.0
+CONFIG ?= training/configs/default.json
+CHECKPOINT ?= runs/finetune-tiny-sent
+MODEL ?= models/default
+OUT ?= out
 
-.PHONY: test demo clean-stamps
+.PHONY: test demo dataset model pretrain benchmark clean-stamps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +39,36 @@ test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest
 
 demo: $(VENV)/.stamp-lib
-	mkdir -p out
-	$(BIN)/feedback-nlp tag examples/sample_feedback.jsonl --output out/tags.jsonl
+	mkdir -p $(OUT)
+	$(BIN)/feedback-nlp info
+	$(BIN)/feedback-nlp tag examples/sample_feedback.jsonl --output $(OUT)/tags.jsonl
+	$(BIN)/python -m eval.audit_sample --out $(OUT)/audit_sample.jsonl
+	$(BIN)/feedback-nlp eval $(OUT)/audit_sample.jsonl --out $(OUT)/eval
+	$(BIN)/feedback-nlp demo-data --out $(OUT)/demo/data --orders 20000
+	$(BIN)/feedback-nlp score --data $(OUT)/demo/data --as-of 2024-06-30 --out $(OUT)/demo/scores
+	@echo "demo done: $(OUT)/tags.jsonl, $(OUT)/eval/report.html, $(OUT)/demo/scores/shop_scores.csv"
+
+dataset: $(VENV)/.stamp-dev
+	$(BIN)/python -m training.build_dataset --out data/build/dataset
+
+model: dataset
+	$(BIN)/python -m training.finetune --config $(CONFIG) --out $(CHECKPOINT)
+	$(BIN)/python -m training.export $(CHECKPOINT) --out $(MODEL) --dev data/build/dataset/dev.jsonl --keep-fp32
+	$(BIN)/feedback-nlp eval data/build/dataset/test.jsonl --model $(MODEL) --out runs/eval-test
+	$(BIN)/python -m training.model_card --model $(MODEL) --report runs/eval-test/report.json \
+		--checkpoint $(CHECKPOINT) --data-card data/build/dataset/data_card.json
+
+pretrain: $(VENV)/.stamp-dev
+	$(BIN)/python -m training.build_mlm_corpus --out data/build/mlm_corpus.txt
+	$(BIN)/python -m training.prepare_pretraining --corpus data/build/mlm_corpus.txt --out data/build/pretrain
+	$(BIN)/python -m training.sentiment_adapt prepare --out data/build/sentiment.jsonl.gz
+	$(BIN)/python -m training.pretrain --data data/build/pretrain --out models/base-zh-tiny \
+		--layers 4 --hidden 256 --heads 4 --intermediate 512 --lr 1e-3 --batch-size 64 --steps 20000
+	$(BIN)/python -m training.sentiment_adapt train --base models/base-zh-tiny --out models/base-zh-tiny-sent
+
+benchmark: $(VENV)/.stamp-dev
+	$(BIN)/python benchmarks/tagger_benchmark.py --model $(MODEL) --checkpoint $(CHECKPOINT)
+	$(BIN)/python benchmarks/scoring_benchmark.py
 
 clean-stamps:
 	rm -f $(VENV)/.stamp-dev $(VENV)/.stamp-lib

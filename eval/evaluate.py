@@ -34,7 +34,7 @@ from eval.metrics import (
     to_matrix,
 )
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.labels import TAG_IDS
+from feedback_nlp.labels import TAG_IDS, decide
 from feedback_nlp.model_config import sha256_file
 
 __all__ = ["evaluate", "EvaluationResult", "ErrorRow", "SampleRow", "CCRImpact", "Audit", "SCORE_DIGITS"]
@@ -247,10 +247,11 @@ def _scores(tagger: Any, data: GoldData) -> tuple[np.ndarray, np.ndarray, dict[s
     thresholds = {k: float(v) for k, v in tagger.thresholds.items()}
     scores = np.full((len(texts), len(TAG_IDS)), np.nan)
     pred = np.zeros((len(texts), len(TAG_IDS)), dtype=bool)
+    hits = decide(probs, labels, thresholds)  # the library's own decision rule, `other` exclusivity included
     for j, label in enumerate(labels):
         col = TAG_IDS.index(label)
         scores[:, col] = probs[:, j]
-        pred[:, col] = probs[:, j] >= thresholds[label]
+        pred[:, col] = hits[:, j]
     return scores, pred, thresholds
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union, overload
 import numpy as np
 
 from feedback_nlp.encoding import Encoded, TextEncoder
+from feedback_nlp.labels import decide
 from feedback_nlp.errors import InvalidInputError, MissingDependencyError, ModelDirectoryError
 from feedback_nlp.model_config import MODEL_FILE, TOKENIZER_FILE, TaggerConfig
 
@@ -144,7 +145,6 @@ class OnnxTagger:
         # so concurrent calls share no mutable state.
         self._encoder = TextEncoder(tokenizer, config.max_length, config.context_max_length)
         self._labels = tuple(config.labels)
-        self._threshold_array = np.array([config.thresholds[x] for x in self._labels], dtype=np.float32)
         self._feed_names = self._check_session(session)
 
     # ------------------------------------------------------------------ loading
@@ -226,7 +226,7 @@ class OnnxTagger:
     def predict(self, texts, contexts=None):
         """Tags per text (labels at or above their threshold, in label order)."""
         single, _, probs, _, _ = self._run(texts, contexts)
-        hits = probs >= self._threshold_array
+        hits = decide(probs, self._labels, self.config.thresholds)
         tags = [[self._labels[j] for j in np.flatnonzero(row)] for row in hits]
         return tags[0] if single else tags
 
@@ -248,10 +248,11 @@ class OnnxTagger:
     def tag(self, texts, contexts=None):
         """:class:`TagResult` per text: tags, every label's score, and a status."""
         single, items, probs, empty, truncated = self._run(texts, contexts)
+        hits = decide(probs, self._labels, self.config.thresholds)
         results = []
-        for text, row, is_empty, is_truncated in zip(items, probs, empty, truncated):
+        for text, row, hit, is_empty, is_truncated in zip(items, probs, hits, empty, truncated):
             scores = {label: float(p) for label, p in zip(self._labels, row)}
-            tags = [label for label, p, t in zip(self._labels, row, self._threshold_array) if p >= t]
+            tags = [label for label, on in zip(self._labels, hit) if on]
             status: Status = "empty" if is_empty else "truncated" if is_truncated else "ok"
             results.append(TagResult(text=text, tags=tags, scores=scores, status=status, truncated=bool(is_truncated)))
         return results[0] if single else results

@@ -124,3 +124,63 @@ def model_copy(tmp_path, tiny_model_dir) -> Path:
     out = tmp_path / "model"
     shutil.copytree(tiny_model_dir, out)
     return out
+
+
+# ------------------------------------------------------------ training fixtures
+
+
+def _labels_for(i: int) -> list[str]:
+    """Deterministic toy labels (meaningless; they only give every split positives and negatives)."""
+    return [TAG_IDS[i % len(TAG_IDS)]] + (["logistics"] if i % 3 == 0 else []) if i % 4 else []
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset_dir(tmp_path_factory) -> Path:
+    """``train.jsonl`` / ``dev.jsonl`` / ``test.jsonl`` in the layout of ``training.build_dataset``."""
+    import json
+
+    out = tmp_path_factory.mktemp("tiny-dataset")
+    rows = [{"id": f"s{i}", "text": text, "labels": _labels_for(i), "context": "连衣裙" if i % 5 == 0 else None,
+             "channel": "review", "source": "written", "kind": None, "domain": "general"}
+            for i, text in enumerate(SENTENCES)]
+    for split, part in (("train", rows[:16]), ("dev", rows[16:28]), ("test", rows[28:])):
+        with open(out / f"{split}.jsonl", "w", encoding="utf-8") as f:
+            for r in part:
+                f.write(json.dumps(dict(r, split=split), ensure_ascii=False) + "\n")
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_base_dir(tmp_path_factory, tiny_tokenizer) -> Path:
+    """A random ``BertForMaskedLM`` base (tiny config) with ``tokenizer.json``, as ``training.pretrain`` saves one."""
+    torch = pytest.importorskip("torch", reason="the tiny base needs the [train] extra")
+    transformers = pytest.importorskip("transformers", reason="the tiny base needs the [train] extra")
+
+    torch.manual_seed(1)
+    config = transformers.BertConfig(
+        vocab_size=tiny_tokenizer.get_vocab_size(), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=64, type_vocab_size=2, pad_token_id=tiny_tokenizer.token_to_id("[PAD]"),
+    )
+    out = tmp_path_factory.mktemp("tiny-base")
+    transformers.BertForMaskedLM(config).save_pretrained(out)
+    tiny_tokenizer.save(str(out / "tokenizer.json"))
+    return out
+
+
+def tiny_finetune_config(base: Path, data: Path, out: Path, **overrides):
+    """A ``FinetuneConfig`` that trains for 2 steps (8 examples, batch 4, 1 epoch) on CPU."""
+    from training.finetune import FinetuneConfig
+
+    settings = dict(base_model=str(base), data=str(data), out=str(out), max_length=32, context_max_length=8,
+                    epochs=1, batch_size=4, max_train_examples=8, device="cpu", min_threshold_support=2)
+    return FinetuneConfig(**(settings | overrides))
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory, tiny_base_dir, tiny_dataset_dir) -> Path:
+    """The output directory of a 2-step ``training.finetune`` run on the tiny base and dataset."""
+    pytest.importorskip("torch", reason="fine-tuning needs the [train] extra")
+    from training.finetune import finetune
+
+    out = tmp_path_factory.mktemp("tiny-checkpoint")
+    return finetune(tiny_finetune_config(tiny_base_dir, tiny_dataset_dir, out), log=lambda line: None)

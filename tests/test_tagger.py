@@ -28,7 +28,10 @@ def test_shapes_and_types(tagger):
 def test_tags_are_probabilities_at_or_above_threshold(tagger):
     probs = tagger.predict_proba(SENTENCES)
     for row, tags in zip(probs, tagger.predict(SENTENCES)):
-        assert tags == [label for label, p in zip(TAG_IDS, row) if p >= 0.5]
+        expected = [label for label, p in zip(TAG_IDS, row) if p >= 0.5]
+        if len(expected) > 1 and "other" in expected:  # `other` only when no aspect applies
+            expected.remove("other")
+        assert tags == expected
 
 
 def test_single_string_in_single_result_out(tagger):

@@ -46,8 +46,8 @@ def encode_corpus(lines: list[str], tokenizer: Tokenizer, max_length: int = 128,
             w = word_ids_for(line, e.offsets, list(jieba.cut(line)))
             # keep indices small: renumber words within the line
             wids.extend(min(x, 32767) for x in w)
-        else:
-            wids.extend(range(-1, len(e.ids) - 1))
+        else:  # every token is its own word; specials (empty offsets) are never masked
+            wids.extend(-1 if a == b else j for j, (a, b) in enumerate(e.offsets))
     return {
         "input_ids": np.asarray(ids, dtype=np.uint16 if tok.get_vocab_size() < 65536 else np.int32),
         "word_ids": np.asarray(wids, dtype=np.int16),

@@ -71,11 +71,11 @@ class Masker:
         attn = (input_ids != self.pad_id).astype(np.int64)
         pick_word = self.rng.random((n, word.max() + 2)) < self.p
         chosen = (word >= 0) & pick_word[np.arange(n)[:, None], np.maximum(word, 0)]
-        # guarantee at least one masked token per sequence
+        # guarantee at least one masked word (all of its tokens) per sequence
         for i in np.where(~chosen.any(1))[0]:
-            cand = np.where(word[i] >= 0)[0]
-            if len(cand):
-                chosen[i, self.rng.choice(cand)] = True
+            words = np.unique(word[i][word[i] >= 0])
+            if len(words):
+                chosen[i] = word[i] == self.rng.choice(words)
         labels = np.where(chosen, input_ids, -100)
         r = self.rng.random((n, L))
         input_ids = np.where(chosen & (r < 0.8), self.mask_id, input_ids)

@@ -1,0 +1,128 @@
+"""Write a model directory's README.md (model card) from the eval harness's report.
+
+Every number in the card comes from ``feedback-nlp eval`` run on the frozen test split
+(``report.json``), the training state and the data card; nothing is typed by hand.
+
+    feedback-nlp eval data/build/dataset/test.jsonl --model models/default --out runs/eval-test
+    python -m training.model_card --model models/default --report runs/eval-test/report.json \
+        --checkpoint runs/finetune-tiny-sent --data-card data/build/dataset/data_card.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from feedback_nlp.labels import TAGS_BY_ID
+from feedback_nlp.model_config import CARD_FILE, TaggerConfig
+from training.export import render_model_card
+
+TARGETS = {"micro precision": ("micro", "precision", 0.90, ">="), "micro recall": ("micro", "recall", 0.80, ">="),
+           "FPR on written traps": ("trap", "fpr", 0.05, "<=")}
+
+
+def _v(m: dict | None, digits: int = 3) -> str:
+    if not m or m.get("value") is None:
+        return "n/a"
+    lo, hi = m.get("ci_low"), m.get("ci_high")
+    ci = f" [{lo:.{digits}f}, {hi:.{digits}f}]" if lo is not None and hi is not None else ""
+    return f"{m['value']:.{digits}f}{ci}"
+
+
+def _slice(side: dict, field: str, value: str) -> dict | None:
+    return next((s for s in side["slices"] if s["field"] == field and str(s["value"]) == value), None)
+
+
+def metrics_markdown(report: dict, state: dict | None, data_card: dict | None) -> str:
+    m, b = report["model"], report.get("baseline")
+    audit = report["audit"]
+    trap_m, trap_b = _slice(m, "trap", "true"), (_slice(b, "trap", "true") if b else None)
+    L = [f"Frozen **test split** ({audit['rows_valid']} texts: real reviews and team-written hard cases, never used for "
+         "training or threshold tuning), measured by `feedback-nlp eval`; 95% bootstrap intervals in brackets "
+         f"({audit['n_boot']} resamples, seed {audit['seed']}). Data file sha256 `{audit['data_sha256'][:16]}…`.", "",
+         "| metric | this model | keyword baseline |", "|---|---|---|"]
+    rows = [("micro precision", m["micro"]["precision"], b and b["micro"]["precision"]),
+            ("micro recall", m["micro"]["recall"], b and b["micro"]["recall"]),
+            ("micro F1", m["micro"]["f1"], b and b["micro"]["f1"]),
+            ("macro F1", m["macro"]["f1"], b and b["macro"]["f1"]),
+            ("detection precision (any tag — what CCR counts)", m["detection"]["precision"], b and b["detection"]["precision"]),
+            ("detection recall", m["detection"]["recall"], b and b["detection"]["recall"]),
+            ("false-positive rate, texts with no gold tag", m["fpr_no_gold"], b and b["fpr_no_gold"]),
+            ("false-positive rate, written praise/neutral traps", trap_m and trap_m["fpr_no_gold"], trap_b and trap_b["fpr_no_gold"]),
+            ("share of texts flagged negative (gold: %.3f)" % m["gold_rate"]["value"], m["flagged_rate"], b and b["flagged_rate"])]
+    L += [f"| {name} | {_v(x)} | {_v(y)} |" for name, x, y in rows]
+    got = {"micro precision": m["micro"]["precision"]["value"], "micro recall": m["micro"]["recall"]["value"],
+           "FPR on written traps": trap_m and trap_m["fpr_no_gold"]["value"]}
+    L += ["", "Targets of the model issue:", ""]
+    for name, (_, _, target, op) in TARGETS.items():
+        value = got[name]
+        ok = value is not None and (value >= target if op == ">=" else value <= target)
+        L.append(f"- {name} {op} {target}: {'met' if ok else '**not met**'} ({'n/a' if value is None else f'{value:.3f}'})")
+    L += ["", "### Per tag (test split)", "", "| tag | 中文 | support | precision | recall | F1 | keyword precision | threshold |",
+          "|---|---|---|---|---|---|---|---|"]
+    base_tags = {t["tag"]: t for t in b["per_tag"]} if b else {}
+    for t in m["per_tag"]:
+        kb = base_tags.get(t["tag"])
+        L.append(f"| `{t['tag']}` | {TAGS_BY_ID[t['tag']].name_zh} | {t['support']} | {_v(t['precision'], 2)} | {_v(t['recall'], 2)} | "
+                 f"{_v(t['f1'], 2)} | {_v(kb and kb['precision'], 2)} | {report['thresholds'].get(t['tag'], float('nan')):.3f} |")
+    L += ["", "### By channel (test split)", "", "| channel | texts | micro precision | micro recall | FPR no-gold | keyword FPR no-gold |",
+          "|---|---|---|---|---|---|"]
+    for s in (x for x in m["slices"] if x["field"] == "channel"):
+        sb = _slice(b, "channel", str(s["value"])) if b else None
+        L.append(f"| {s['value']} | {s['n']} | {_v(s['micro']['precision'], 2)} | {_v(s['micro']['recall'], 2)} | "
+                 f"{_v(s['fpr_no_gold'], 2)} | {_v(sb and sb['fpr_no_gold'], 2)} |")
+    ci = report.get("ccr_impact", {})
+    if ci.get("inflation"):
+        L += ["", f"**CCR impact**: on these texts the keyword approach flags {_v(ci['baseline_rate'])} as negative, this model "
+              f"{_v(ci['model_rate'])}, the gold labels {_v(ci['gold_rate'])}: the crude approach inflates the flagged share "
+              f"by {_v(ci['inflation'])}."]
+    if state:
+        c = state["config"]
+        L += ["", "## Training", "",
+              f"- base: `{c['base_model']}` (compact Chinese BERT pretrained here with whole-word masked-LM on the two corpora, "
+              "then adapted on their review-level sentiment labels; see `models/` and `training/`)",
+              f"- fine-tuning: {state['train_examples']} train / {state['dev_examples']} dev texts, {len(state['history'])} epochs run "
+              f"(early stopping, patience {c['patience']}), batch {c['batch_size']}, lr {c['lr']}, seed {c['seed']}, "
+              f"max length {c['max_length']}, product context as second segment: {c['use_context']}",
+              f"- thresholds: tuned on dev for maximum recall at precision ≥ {c['precision_floor']} per tag "
+              f"(pooled across tags when a tag has < {c['min_threshold_support']} dev positives)",
+              f"- dev micro at tuned thresholds: {state['summary']['dev_micro@tuned']}"]
+    if data_card:
+        L += ["", "## Data", "",
+              f"- {data_card['total']} gold texts: {data_card['real_total']} real corpus texts annotated one by one "
+              f"(by reference, corpus text not shipped) + {data_card['written_total']} written by the team; "
+              f"splits {data_card['by_split']}; see `training/data/DATA_CARD.md` (per-tag counts, kappa table)."]
+    L += ["", "## Limits", "",
+          "- Trained on 2010s e-commerce reviews (clothing, fruit, dairy, shampoo, electronics, water heaters, hotels, books) "
+          "and written feedback across four channels; real after-sales, complaint and chat logs were not available, so those "
+          "channels rest on team-written texts.",
+          "- The model is compact (chosen for the CPU speed target); recall is the price of the precision floor: a missed "
+          "complaint is preferred to a merchant punished for praise.",
+          "- Thresholds come from a dev split of ~1,700 texts; rare tags share a pooled threshold.",
+          "- Gold labels were assigned by LLM annotator agents following `docs/annotation-guide.md` and adjudicated by the lead; "
+          "their mutual agreement (kappa in the data card) overstates human agreement.",
+          "", "## Reproduce", "",
+          "```bash", "make model        # dataset → fine-tune → export (int8, parity gate) → eval on test → this card", "```"]
+    return "\n".join(L)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="models/default")
+    ap.add_argument("--report", required=True)
+    ap.add_argument("--checkpoint", default=None, help="training.finetune output (for the training section)")
+    ap.add_argument("--data-card", default=None)
+    a = ap.parse_args()
+    report = json.loads(Path(a.report).read_text(encoding="utf-8"))
+    state = json.loads((Path(a.checkpoint) / "training_state.json").read_text(encoding="utf-8")) if a.checkpoint else None
+    card = json.loads(Path(a.data_card).read_text(encoding="utf-8")) if a.data_card else None
+    config = TaggerConfig.load(a.model)
+    if report["audit"].get("model_files", {}).get("model.onnx") not in (None, config.onnx_sha256):
+        raise SystemExit("the report was made with a different model.onnx than the one in --model; re-run the eval")
+    (Path(a.model) / CARD_FILE).write_text(render_model_card(config, metrics_markdown(report, state, card)), encoding="utf-8")
+    print(f"wrote {Path(a.model) / CARD_FILE}")
+
+
+if __name__ == "__main__":
+    main()
