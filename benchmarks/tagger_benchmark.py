@@ -516,7 +516,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                             + ([f"--latency-calls {args.latency_calls}"] if args.latency_calls != 300 else [])
                             + ([f"--repeats {args.repeats}"] if args.repeats != 3 else [])
                             + ([f"--warmup-calls {args.warmup_calls}"] if args.warmup_calls != 30 else [])
-                            + ([f"--limit {args.limit}"] if args.limit else []))
+                            + ([f"--limit {args.limit}"] if args.limit else [])
+                            + ([f"--engines {' '.join(args.engines)}"] if list(args.engines) != list(ENGINES) else [])
+                            + ([f"--data {' '.join(_rel(p) for p in args.data)}"] if args.data != parse_args([]).data else []))
     report = {"date": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
               "command_args": command_args, "machine": machine, "data": [_rel(p) for p in args.data],
               "limit": args.limit or None, "texts": stats, "tokens": tokens, "batch_size": args.batch_size,

@@ -11,11 +11,14 @@ Exit codes (all commands):
 - 1: finished, but some input rows were malformed (see the error file)
 - 2: usage error, or an input file that cannot be read at all
 - 3: model directory error (missing, incomplete, checksum mismatch, unknown labels)
+- 4: a missing optional dependency (``train`` and ``export`` need ``pip install 'feedback-nlp[train]'``)
+- 5: ``export`` refused: the exported ONNX model's decisions differ from PyTorch's (parity gate)
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import sys
 from collections.abc import Iterator
@@ -27,10 +30,17 @@ from typing import IO, Annotated, Any, Optional
 
 import typer
 
-from feedback_nlp.errors import FeedbackNLPError, InvalidInputError, ModelDirectoryError, UnknownTagError
+from feedback_nlp.errors import (
+    FeedbackNLPError,
+    InvalidInputError,
+    MissingDependencyError,
+    ModelDirectoryError,
+    UnknownTagError,
+)
 from feedback_nlp.inputs import Row, RowError, format_from_suffix, read_rows
 
-__all__ = ["app", "ExitCode", "TagSummary", "run_tag", "run_info", "run_eval", "default_errors_path"]
+__all__ = ["app", "ExitCode", "TagSummary", "run_tag", "run_info", "run_eval", "run_train", "run_export",
+           "default_errors_path", "TRAIN_EXTRA_HINT"]
 
 
 class ExitCode(IntEnum):
@@ -38,6 +48,8 @@ class ExitCode(IntEnum):
     ROW_ERRORS = 1
     USAGE = 2
     MODEL = 3
+    MISSING_DEPENDENCY = 4
+    PARITY = 5
 
 
 class InputFormatOption(str, Enum):
@@ -55,7 +67,7 @@ app = typer.Typer(
         "Tag Chinese consumer feedback with negative-feedback aspects (quality, size, logistics, ...).\n\n"
         "Start with:  feedback-nlp tag \"送得太慢，饭都凉了\"   or   feedback-nlp tag reviews.jsonl -o tags.jsonl\n\n"
         "Exit codes: 0 ok; 1 some rows were malformed (see the error file); 2 usage error or unreadable "
-        "input file; 3 model directory error."
+        "input file; 3 model directory error; 4 missing optional dependency; 5 export refused by the parity gate."
     ),
 )
 
@@ -311,6 +323,9 @@ def _exit_on_error() -> Iterator[None]:
     """Map library errors to exit codes with a one-line message on stderr."""
     try:
         yield
+    except MissingDependencyError as e:
+        typer.echo(f"missing dependency: {e}", err=True)
+        raise typer.Exit(ExitCode.MISSING_DEPENDENCY) from None
     except (ModelDirectoryError, UnknownTagError) as e:
         typer.echo(f"model error: {e}", err=True)
         raise typer.Exit(ExitCode.MODEL) from None
@@ -410,6 +425,9 @@ def score_cmd(
     model: ModelOption = None,
     reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Write one HTML report per shop.")] = True,
     memory_limit: Annotated[Optional[str], typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 4GB.")] = None,
+    what_if: Annotated[bool, typer.Option("--what-if/--no-what-if", help="Also score with the keyword baseline's tags "
+                                          "and write whatif.csv: per shop, how much CCR and the experience score move "
+                                          "(B = keyword minus A = model).")] = False,
 ) -> None:
     """Score shops: CCR and experience score per shop -> shop_scores.csv, shop_scores.json, reports/."""
     from feedback_nlp.scoring.score import score
@@ -419,6 +437,13 @@ def score_cmd(
         raise typer.Exit(ExitCode.USAGE)
     with _exit_on_error():
         result = score(data, as_of, policy, out, tagger=_LazyTagger(tagger, model), reports=reports, memory_limit=memory_limit)
+        if what_if:
+            from feedback_nlp.scoring.whatif import whatif
+
+            table = whatif(data, as_of, policy, tagger=_LazyTagger("model", model))
+            table.to_csv(out / "whatif.csv", index=False)
+            typer.echo(f"what-if (keyword - model): mean CCR change {table['ccr_delta'].mean():+.4f}, mean experience "
+                       f"score change {table['experience_score_delta'].mean():+.3f} -> {out / 'whatif.csv'}", err=True)
     n_scored = int(result.shops["experience_score"].notna().sum())
     typer.echo(f"scored {len(result.shops)} shops ({n_scored} with an experience score) as of {result.as_of} "
                f"with policy {result.policy.label} -> {out}", err=True)
@@ -523,6 +548,154 @@ def eval_cmd(
     if a.rows_skipped:
         typer.echo(f"{a.rows_skipped} row(s) skipped; see the 'Skipped rows' section of the report", err=True)
         raise typer.Exit(ExitCode.ROW_ERRORS)
+
+
+# ---------------------------------------------------------------------- train / export
+
+TRAIN_EXTRA_HINT = "pip install 'feedback-nlp[train]'"
+
+
+def _training_module(name: str, command: str) -> Any:
+    """Import ``training.<name>`` on demand: the library itself never imports torch."""
+    try:
+        return importlib.import_module(f"training.{name}")
+    except ImportError as e:
+        missing = getattr(e, "name", None) or str(e)
+        raise MissingDependencyError(
+            f"`feedback-nlp {command}` needs PyTorch and transformers (could not import {missing}); "
+            f"install them with: {TRAIN_EXTRA_HINT}"
+        ) from None
+
+
+def run_train(
+    config: Path | None = None,
+    *,
+    base_model: str | None = None,
+    data: Path | None = None,
+    out: Path | None = None,
+    epochs: int | None = None,
+    log: Any = None,
+) -> Path:
+    """Fine-tune a base model with ``training.finetune``; return the checkpoint directory.
+
+    Options left ``None`` keep the value of the config file (default: the shipped
+    ``training/configs/default.json``). Raises :class:`MissingDependencyError` without
+    the ``[train]`` extra and :class:`InvalidInputError` for a bad config or data directory.
+    """
+    finetune = _training_module("finetune", "train")
+    if config is None:
+        config = Path(finetune.__file__).parent / "configs" / "default.json"
+    if not config.is_file():
+        raise InvalidInputError(f"config file {str(config)!r} does not exist; pass --config PATH")
+    try:
+        cfg = finetune.FinetuneConfig.from_file(
+            config, base_model=base_model, data=None if data is None else str(data),
+            out=None if out is None else str(out), epochs=epochs,
+        )
+    except (ValueError, TypeError) as e:
+        raise InvalidInputError(f"{config}: {e}") from None
+    missing = [s for s in ("train", "dev") if not (Path(cfg.data) / f"{s}.jsonl").is_file()]
+    if missing:
+        raise InvalidInputError(
+            f"data directory {cfg.data!r} has no {' or '.join(m + '.jsonl' for m in missing)}; build it with "
+            "`python -m training.build_dataset` or pass --data DIR"
+        )
+    try:
+        return finetune.finetune(cfg, log=log or (lambda line: typer.echo(line, err=True)))
+    except ValueError as e:  # e.g. max_length beyond the base model's positions
+        raise InvalidInputError(str(e)) from None
+
+
+def run_export(
+    checkpoint: Path,
+    *,
+    out: Path = Path("models/default"),
+    dev: Path | None = Path("data/build/dataset/dev.jsonl"),
+    quantize: bool = True,
+    min_agreement: float = 0.995,
+) -> Any:
+    """Export a ``train`` checkpoint to a model directory with ``training.export``; return its config.
+
+    With ``dev`` the parity gate compares PyTorch and ONNX decisions on those rows and
+    raises ``training.export.ParityError`` below ``min_agreement``; ``dev=None`` skips it.
+    """
+    export = _training_module("export", "export")
+    from feedback_nlp.model_config import TaggerConfig
+
+    if not (checkpoint / "training_state.json").is_file():
+        raise InvalidInputError(
+            f"{str(checkpoint)!r} is not a checkpoint of `feedback-nlp train` (no training_state.json in it)"
+        )
+    if dev is not None and not dev.is_file():
+        raise InvalidInputError(f"dev file {str(dev)!r} does not exist; pass --dev PATH, or --dev '' to skip the parity gate")
+    written = export.export_checkpoint(checkpoint, out, dev=dev, optimize=True, quantize=quantize,
+                                       min_agreement=min_agreement)
+    return TaggerConfig.load(written)
+
+
+@app.command("train")
+def train_cmd(
+    config: Annotated[Optional[Path], typer.Option(
+        "--config", help="JSON file of training settings (fields of training.finetune.FinetuneConfig). "
+                         "Default: training/configs/default.json.", dir_okay=False, show_default=False)] = None,
+    base_model: Annotated[Optional[str], typer.Option(
+        "--base-model", help="Model to start from: a local directory (e.g. models/base-zh-mini) or a Hugging Face "
+                             "id of a BERT-family checkpoint. Overrides the config.", show_default=False)] = None,
+    data: Annotated[Optional[Path], typer.Option(
+        "--data", help="Dataset directory with train.jsonl and dev.jsonl (from python -m training.build_dataset). "
+                       "Overrides the config.", file_okay=False, show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Where to write the checkpoint (weights, tokenizer, tuned thresholds). Overrides the config.",
+        file_okay=False, show_default=False)] = None,
+    epochs: Annotated[Optional[int], typer.Option(
+        "--epochs", min=1, help="Maximum number of passes over the training set (training stops early when dev "
+                                "F1 stops improving). Overrides the config.", show_default=False)] = None,
+) -> None:
+    """Fine-tune the tagger on the labeled dataset; write a checkpoint for `feedback-nlp export`.
+
+    Needs the training extra: pip install 'feedback-nlp\\[train]'. Progress (one JSON line per epoch) goes to stderr; the checkpoint directory is printed at the end.
+    """
+    with _exit_on_error():
+        checkpoint = run_train(config, base_model=base_model, data=data, out=out, epochs=epochs)
+    typer.echo(f"checkpoint -> {checkpoint}")
+    typer.echo(f"next: feedback-nlp export {checkpoint} --out models/NAME", err=True)
+
+
+@app.command("export")
+def export_cmd(
+    checkpoint: Annotated[Path, typer.Argument(
+        help="Checkpoint directory written by `feedback-nlp train`.", file_okay=False, show_default=False)],
+    out: Annotated[Path, typer.Option(
+        "--out", help="Model directory to write (model.onnx, tokenizer.json, tagger_config.json, README.md); "
+                      "its tagger_config.json is replaced.", file_okay=False)] = Path("models/default"),
+    dev: Annotated[str, typer.Option(
+        "--dev", help="Labeled JSONL rows for the parity gate (PyTorch vs ONNX decisions); '' skips the gate.")
+    ] = "data/build/dataset/dev.jsonl",
+    no_quantize: Annotated[bool, typer.Option(
+        "--no-quantize", help="Keep fp32 weights (larger, slightly slower) instead of int8.")] = False,
+    min_agreement: Annotated[float, typer.Option(
+        "--min-agreement", min=0.0, max=1.0,
+        help="Share of (text, tag) decisions that must match PyTorch, or the export fails (exit code 5).")] = 0.995,
+) -> None:
+    """Export a trained checkpoint to an ONNX model directory that `feedback-nlp tag` can load.
+
+    Fuses the graph, quantizes to int8 (unless --no-quantize) and checks that its decisions match PyTorch's on the dev rows (the parity gate). Needs the training extra: pip install 'feedback-nlp\\[train]'.
+    """
+    with _exit_on_error():
+        parity_error = _training_module("export", "export").ParityError
+        try:
+            config = run_export(checkpoint, out=out, dev=Path(dev) if dev else None, quantize=not no_quantize,
+                                min_agreement=min_agreement)
+        except parity_error as e:
+            typer.echo(f"export refused: {e}", err=True)
+            raise typer.Exit(ExitCode.PARITY) from None
+    parity = config.extra.get("parity")
+    typer.echo(f"model directory -> {out} (quantization: {config.quantization or 'none (fp32)'})")
+    if parity:
+        checks = ", ".join(f"{name} {parity[name]['agreement']:.2%}" for name in ("onnx_fp32", "onnx_int8") if name in parity)
+        typer.echo(f"parity on {parity['rows']} dev rows (decisions equal to PyTorch): {checks}")
+    else:
+        typer.echo("parity gate skipped (no --dev rows)", err=True)
 
 
 def main() -> None:  # pragma: no cover - `python -m feedback_nlp`

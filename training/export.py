@@ -243,7 +243,6 @@ def export_model_dir(
     parity_rows: Sequence[Mapping[str, Any]] | None = None,
     min_agreement: float = 0.995,
     keep_fp32: bool = False,
-    card_metrics: str | None = None,
 ) -> Path:
     """Export a multi-label ``BertForSequenceClassification`` (or alike) as a model directory.
 
@@ -295,7 +294,7 @@ def export_model_dir(
         quantization=quantization, base_model=base_model, versions=library_versions(),
         extra={"onnx_opset": OPSET, **({"parity": parity} if parity else {}), **draft.extra},
     )
-    (out / CARD_FILE).write_text(render_model_card(config, card_metrics), encoding="utf-8")
+    (out / CARD_FILE).write_text(render_model_card(config), encoding="utf-8")
     config.save(out)
     return out
 
