@@ -253,6 +253,31 @@ def finetune(cfg: FinetuneConfig, log=print) -> Path:
     return out
 
 
+def retune_thresholds(checkpoint: str | Path, precision_floor: float | None = None, log=print) -> dict:
+    """Re-tune the thresholds of a fine-tuned checkpoint on dev (no retraining) and update its state file."""
+    from transformers import AutoModelForSequenceClassification
+
+    ckpt = Path(checkpoint)
+    state = json.loads((ckpt / TRAINING_STATE).read_text(encoding="utf-8"))
+    cfg = FinetuneConfig(**state["config"])
+    if precision_floor is not None:
+        cfg.precision_floor = precision_floor
+    labels = state["labels"]
+    encoder = TextEncoder(Tokenizer.from_file(str(ckpt / "tokenizer.json")), cfg.max_length, cfg.context_max_length)
+    dev_rows = read_split(cfg.data, "dev")
+    y_dev = label_matrix(dev_rows, labels)
+    model = AutoModelForSequenceClassification.from_pretrained(ckpt, dtype=torch.float32)
+    probs = predict_proba(model, Batches(encoder, dev_rows, y_dev, cfg.use_context))
+    choices = tune_thresholds(probs, y_dev, labels, cfg.precision_floor, cfg.min_threshold_support)
+    thr = np.array([choices[t].threshold for t in labels], dtype=np.float32)
+    state["config"]["precision_floor"] = cfg.precision_floor
+    state["thresholds"] = {t: dataclasses.asdict(c) for t, c in choices.items()}
+    state["summary"]["dev_micro@tuned"] = micro_prf(probs, y_dev, thr)
+    (ckpt / TRAINING_STATE).write_text(json.dumps(state, indent=2, ensure_ascii=False), encoding="utf-8")
+    log(json.dumps(state["summary"]))
+    return state
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", default=str(Path(__file__).parent / "configs" / "default.json"))
@@ -262,9 +287,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--max-train-examples", type=int, default=None)
+    ap.add_argument("--retune-thresholds", metavar="CHECKPOINT", default=None,
+                    help="only re-tune the dev thresholds of a fine-tuned checkpoint (no training)")
+    ap.add_argument("--precision-floor", type=float, default=None)
     a = ap.parse_args(argv)
+    if a.retune_thresholds:
+        retune_thresholds(a.retune_thresholds, a.precision_floor)
+        return
     cfg = FinetuneConfig.from_file(a.config, base_model=a.base_model, data=a.data, out=a.out, epochs=a.epochs,
-                                   seed=a.seed, max_train_examples=a.max_train_examples)
+                                   seed=a.seed, max_train_examples=a.max_train_examples, precision_floor=a.precision_floor)
     finetune(cfg)
 
 

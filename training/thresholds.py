@@ -21,7 +21,7 @@ class ThresholdChoice:
 
 
 def best_threshold(scores: np.ndarray, gold: np.ndarray, precision_floor: float, min_tp: int = 2,
-                   lo: float = 0.2, hi: float = 0.95) -> tuple[float, float, float] | None:
+                   lo: float = 0.2, hi: float = 0.995) -> tuple[float, float, float] | None:
     """Lowest threshold (max recall) whose precision ≥ ``precision_floor``; None if none qualifies.
 
     The threshold is put halfway between the lowest accepted score and the next score
