@@ -45,7 +45,7 @@ demo: $(VENV)/.stamp-lib
 	$(BIN)/python -m eval.audit_sample --out $(OUT)/audit_sample.jsonl
 	$(BIN)/feedback-nlp eval $(OUT)/audit_sample.jsonl --out $(OUT)/eval
 	$(BIN)/feedback-nlp demo-data --out $(OUT)/demo/data --orders 20000
-	$(BIN)/feedback-nlp score --data $(OUT)/demo/data --as-of 2024-06-30 --out $(OUT)/demo/scores
+	$(BIN)/feedback-nlp score --data $(OUT)/demo/data --as-of 2024-06-30 --out $(OUT)/demo/scores --what-if
 	@echo "demo done: $(OUT)/tags.jsonl, $(OUT)/eval/report.html, $(OUT)/demo/scores/shop_scores.csv"
 
 dataset: $(VENV)/.stamp-dev
