@@ -100,6 +100,8 @@ def metrics_markdown(report: dict, state: dict | None, data_card: dict | None) -
           "- The model is compact (chosen for the CPU speed target); recall is the price of the precision floor: a missed "
           "complaint is preferred to a merchant punished for praise.",
           "- Thresholds come from a dev split of ~1,700 texts; rare tags share a pooled threshold.",
+          "- Base choice and a measured pretraining overlap (6 short test texts inside 18 of ~110k unlabeled "
+          "pretraining lines): `docs/model-selection.md`.",
           "- Gold labels were assigned by LLM annotator agents following `docs/annotation-guide.md` and adjudicated by the lead; "
           "their mutual agreement (kappa in the data card) overstates human agreement.",
           "", "## Reproduce", "",
