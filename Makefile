@@ -18,6 +18,7 @@ CONFIG ?= training/configs/default.json
 CHECKPOINT ?= runs/finetune-tiny-sent
 MODEL ?= models/default
 OUT ?= out
+EVAL_OUT ?= runs/eval-test
 
 .PHONY: test demo dataset model pretrain benchmark clean-stamps
 
@@ -54,8 +55,8 @@ dataset: $(VENV)/.stamp-dev
 model: dataset
 	$(BIN)/python -m training.finetune --config $(CONFIG) --out $(CHECKPOINT)
 	$(BIN)/python -m training.export $(CHECKPOINT) --out $(MODEL) --dev data/build/dataset/dev.jsonl --keep-fp32
-	$(BIN)/feedback-nlp eval data/build/dataset/test.jsonl --model $(MODEL) --out runs/eval-test
-	$(BIN)/python -m training.model_card --model $(MODEL) --report runs/eval-test/report.json \
+	$(BIN)/feedback-nlp eval data/build/dataset/test.jsonl --model $(MODEL) --out $(EVAL_OUT)
+	$(BIN)/python -m training.model_card --model $(MODEL) --report $(EVAL_OUT)/report.json \
 		--checkpoint $(CHECKPOINT) --data-card data/build/dataset/data_card.json
 
 pretrain: $(VENV)/.stamp-dev
