@@ -6,7 +6,7 @@ bad review by rating). Loads whole tables into memory — that is the point of t
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np

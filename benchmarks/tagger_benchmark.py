@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from feedback_nlp import OnnxTagger, TaggerConfig  # noqa: E402
 from feedback_nlp.encoding import TextEncoder  # noqa: E402
-from feedback_nlp.model_config import CARD_FILE, CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE, sha256_file  # noqa: E402
+from feedback_nlp.model_config import CARD_FILE, MODEL_FILE, TOKENIZER_FILE, sha256_file  # noqa: E402
 
 ENGINES = ("onnx_int8", "onnx_fp32", "pytorch_eager", "hf_pipeline")
 TITLES = {"onnx_int8": "ONNX int8 (OnnxTagger)", "onnx_fp32": "ONNX fp32 (OnnxTagger)",
@@ -179,10 +179,8 @@ def build_eager(checkpoint: Path, threads: int, batch_size: int) -> tuple[Callab
     def predict_batch(texts: Sequence[str]) -> np.ndarray:
         encoded = encoder.encode(texts)
         out = np.empty((len(encoded), n_labels), dtype=np.float32)
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
-        for s in range(0, len(order), batch_size):
-            idx = order[s:s + batch_size]
-            out[idx] = forward(encoder.pad([encoded[i] for i in idx]))
+        for idx, padded in encoder.batches(encoded, batch_size):
+            out[idx] = forward(padded)
         return out
 
     @torch.no_grad()

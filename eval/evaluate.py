@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import platform
-import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from os import PathLike

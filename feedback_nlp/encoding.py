@@ -7,7 +7,7 @@ Training imports this module so that a fine-tuned model is fed the same
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -86,3 +86,10 @@ class TextEncoder:
             attention_mask[row, :len(e.ids)] = 1
             token_type_ids[row, :len(e.type_ids)] = e.type_ids
         return {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+
+    def batches(self, encoded: Sequence[Encoded], batch_size: int) -> Iterator[tuple[list[int], dict[str, np.ndarray]]]:
+        """Length-sorted padded batches: ``(positions in encoded, model inputs)``; similar lengths pad little."""
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            yield idx, self.pad([encoded[i] for i in idx])

@@ -332,10 +332,7 @@ class OnnxTagger:
     def _forward(self, encoded: list[Encoded]) -> np.ndarray:
         """Probabilities for encoded texts: batches of similar length, padded per batch."""
         out = np.empty((len(encoded), len(self._labels)), dtype=np.float32)
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
-            arrays = self._encoder.pad([encoded[i] for i in idx])
+        for idx, arrays in self._encoder.batches(encoded, self.batch_size):
             (logits,) = self._session.run([_OUTPUT_NAME], {name: arrays[name] for name in self._feed_names})
             out[idx] = _sigmoid(logits)
         return out

@@ -124,8 +124,8 @@ def test_export_runs_on_a_tiny_checkpoint(tiny_checkpoint, tiny_dataset_dir, tmp
 def test_export_parity_failure_exits_5(tiny_checkpoint, tiny_dataset_dir, tmp_path, monkeypatch):
     import training.export as export
 
-    real = export._onnx_probs
-    monkeypatch.setattr(export, "_onnx_probs", lambda *a, **k: 1 - real(*a, **k))  # an export that drifted
+    real = export._onnx_forward
+    monkeypatch.setattr(export, "_onnx_forward", lambda path: (lambda arrays: 1 - real(path)(arrays)))  # an export that drifted
     result = invoke("export", tiny_checkpoint, "--out", tmp_path / "model", "--dev", tiny_dataset_dir / "dev.jsonl",
                     "--no-quantize")
     assert result.exit_code == ExitCode.PARITY == 5

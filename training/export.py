@@ -141,18 +141,31 @@ def quantize_onnx(src: Path, dst: Path) -> Path:
     return dst
 
 
-def _onnx_probs(path: Path, encoder: TextEncoder, encoded: list, batch_size: int = 64) -> Any:
+def _probabilities(forward: Any, encoder: TextEncoder, encoded: list, batch_size: int = 64) -> Any:
+    """Run ``forward`` (model inputs -> probabilities) over length-sorted batches, in input order."""
+    import numpy as np
+
+    out = None
+    for idx, arrays in encoder.batches(encoded, batch_size):
+        probs = forward(arrays)
+        if out is None:
+            out = np.empty((len(encoded), probs.shape[1]), dtype=np.float32)
+        out[idx] = probs
+    return out
+
+
+def _onnx_forward(path: Path) -> Any:
     import numpy as np
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     names = {i.name for i in sess.get_inputs()}
-    out = None
-    for s in range(0, len(encoded), batch_size):
-        arrays = encoder.pad(encoded[s:s + batch_size])
+
+    def forward(arrays):
         (logits,) = sess.run([OUTPUT_NAME], {k: v for k, v in arrays.items() if k in names})
-        out = logits if out is None else np.concatenate([out, logits])
-    return 1 / (1 + np.exp(-out))
+        return 1 / (1 + np.exp(-logits))
+
+    return forward
 
 
 def parity_gate(model: torch.nn.Module, encoder: TextEncoder, onnx_paths: Mapping[str, Path],
@@ -170,18 +183,15 @@ def parity_gate(model: torch.nn.Module, encoder: TextEncoder, onnx_paths: Mappin
     encoded = encoder.encode(texts, contexts)
     was_training = model.training
     model.eval()
-    ref = []
     with torch.no_grad():
-        for s in range(0, len(encoded), 64):
-            x = {k: torch.from_numpy(v) for k, v in encoder.pad(encoded[s:s + 64]).items()}
-            ref.append(torch.sigmoid(model(**x).logits).numpy())
+        ref = _probabilities(lambda arrays: torch.sigmoid(model(**{k: torch.from_numpy(v) for k, v in arrays.items()}).logits).numpy(),
+                             encoder, encoded)
     model.train(was_training)
-    ref = np.concatenate(ref)
     thr = np.asarray(thresholds, dtype=np.float32)
     report: dict[str, Any] = {"rows": len(rows), "pairs": int(ref.size), "min_agreement": min_agreement}
     failures = []
     for name, path in onnx_paths.items():
-        probs = _onnx_probs(Path(path), encoder, encoded)
+        probs = _probabilities(_onnx_forward(Path(path)), encoder, encoded)
         same = (probs >= thr) == (ref >= thr)
         r = {"agreement": round(float(same.mean()), 5), "flipped_pairs": int((~same).sum()),
              "max_abs_prob_diff": round(float(np.abs(probs - ref).max()), 5)}

@@ -125,11 +125,8 @@ class Batches:
         self.enc = encoder.encode([r["text"] for r in rows], [r.get("context") for r in rows] if use_context else None)
         self.y = y
 
-    def __iter__(self):
-        raise TypeError("use .epoch(batch_size, rng) or .ordered(batch_size)")
-
-    def _make(self, idx):
-        arrays = self.encoder.pad([self.enc[i] for i in idx])
+    def _make(self, idx, arrays=None):
+        arrays = arrays if arrays is not None else self.encoder.pad([self.enc[i] for i in idx])
         return {k: torch.from_numpy(v) for k, v in arrays.items()}, torch.from_numpy(self.y[idx])
 
     def epoch(self, batch_size: int, rng: np.random.Generator):
@@ -144,10 +141,9 @@ class Batches:
             yield self._make(np.asarray(b))
 
     def ordered(self, batch_size: int):
-        order = sorted(range(len(self.enc)), key=lambda i: len(self.enc[i].ids))
-        for s in range(0, len(order), batch_size):
-            idx = np.asarray(order[s:s + batch_size])
-            yield idx, self._make(idx)
+        for idx, arrays in self.encoder.batches(self.enc, batch_size):
+            idx = np.asarray(idx)
+            yield idx, self._make(idx, arrays)
 
 
 @torch.no_grad()

@@ -6,7 +6,7 @@ as_of 2024-06-01: last 90 days = [2024-03-03 00:00, 2024-06-01 00:00); days 15â€
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import datetime
 
 import pandas as pd
 import pytest
