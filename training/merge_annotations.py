@@ -30,11 +30,16 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(l) for l in f if l.strip()]
 
 
-def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real") -> dict:
+def double_name(name: str) -> str:
+    """``double.jsonl`` for round 1, ``double-r3.jsonl`` for ``real-r3``: each round keeps its own file."""
+    return "double.jsonl" if name == "real" else f"double-{name.removeprefix('real-')}.jsonl"
+
+
+def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real", first_annotator: int = 1) -> dict:
     cands = {c["id"]: c for c in read_jsonl(work / "candidates.jsonl")}
     # the sampler deals candidates round-robin: candidate j belongs to slice j % slices + 1;
     # any other annotator who saw it labelled it blind as the second annotation
-    primary = {rid: f"ann-{j % slices + 1}" for j, rid in enumerate(cands)}
+    primary = {rid: f"ann-{j % slices + first_annotator}" for j, rid in enumerate(cands)}
     first: dict[str, tuple[list[str], str]] = {}
     second: dict[str, tuple[list[str], str]] = {}
     for i in range(1, slices + 1):
@@ -43,8 +48,9 @@ def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real") -> d
         if [x["id"] for x in items] != [x["id"] for x in labels]:
             raise ValueError(f"labels-{i}.jsonl is not aligned with slice-{i}.jsonl")
         for it, lab in zip(items, labels):
-            target = first if primary[it["id"]] == f"ann-{i}" else second
-            target[it["id"]] = (validate_tags(lab["labels"]), f"ann-{i}")
+            annotator = f"ann-{i + first_annotator - 1}"
+            target = first if primary[it["id"]] == annotator else second
+            target[it["id"]] = (validate_tags(lab["labels"]), annotator)
     first = {rid: first[rid] for rid in cands}  # candidate order
     adjud = {}
     if (work / "adjudication.jsonl").exists():
@@ -52,7 +58,7 @@ def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real") -> d
     out.mkdir(parents=True, exist_ok=True)
     n_changed = 0
     with open(out / f"{name}.jsonl", "w", encoding="utf-8") as f_real, \
-            open(out / ("double.jsonl" if second else os.devnull), "w", encoding="utf-8") as f_dbl:
+            open(out / (double_name(name) if second else os.devnull), "w", encoding="utf-8") as f_dbl:
         for rid, (tags, ann) in first.items():
             c = cands[rid]
             final = tags
@@ -73,6 +79,7 @@ def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real") -> d
                 "id": rid, "source": c["source"], "row": c["row"], "span": c["span"], "sha256": c["sha256"],
                 "labels": final, "annotator": ann + ("+adjudicated" if rid in second else ""),
                 "category": c["category"], "channel": "review",
+                **({"selection": c["selection"]} if "selection" in c else {}),
             }, ensure_ascii=False) + "\n")
     return {"real": len(first), "double": len(second), "adjudication_changed_first_label": n_changed}
 
@@ -82,8 +89,10 @@ def main() -> None:
     ap.add_argument("--work", default=".annotate")
     ap.add_argument("--out", default=str(OUT))
     ap.add_argument("--name", default="real", help="output file name: real (round 1), real-r2, ...")
+    ap.add_argument("--slices", type=int, default=4)
+    ap.add_argument("--first-annotator", type=int, default=1, help="number of the annotator of slice 1 (ann-N)")
     args = ap.parse_args()
-    print(json.dumps(merge(Path(args.work), Path(args.out), name=args.name)))
+    print(json.dumps(merge(Path(args.work), Path(args.out), slices=args.slices, name=args.name, first_annotator=args.first_annotator)))
 
 
 if __name__ == "__main__":
