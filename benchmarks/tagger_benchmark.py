@@ -18,7 +18,7 @@ field of every record, no product context):
 2. ``onnx_fp32``: the same tagger on a temporary model directory whose ``model.onnx`` is
    ``model.fp32.onnx`` (``tagger_config.json`` rewritten with its sha256 via ``TaggerConfig``).
 3. ``pytorch_eager``: the fine-tuned checkpoint, fp32, ``no_grad``, encoded with the library's
-   :class:`~feedback_nlp.encoding.TextEncoder`, sorted by length, batches of ``--batch-size``.
+   :class:`~feedback_nlp.tagging.encoding.TextEncoder`, sorted by length, batches of ``--batch-size``.
 4. ``hf_pipeline``: ``transformers.pipeline("text-classification")`` on the same checkpoint
    (sigmoid, ``top_k=None``, ``batch_size``; inputs are not sorted, as a plain pipeline user does).
 
@@ -55,8 +55,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from feedback_nlp import OnnxTagger, TaggerConfig  # noqa: E402
-from feedback_nlp.encoding import TextEncoder  # noqa: E402
-from feedback_nlp.model_config import CARD_FILE, MODEL_FILE, TOKENIZER_FILE, sha256_file  # noqa: E402
+from feedback_nlp.tagging.encoding import TextEncoder  # noqa: E402
+from feedback_nlp.model_dir import CARD_FILE, MODEL_FILE, TOKENIZER_FILE, sha256_file  # noqa: E402
 
 ENGINES = ("onnx_int8", "onnx_fp32", "pytorch_eager", "hf_pipeline")
 TITLES = {"onnx_int8": "ONNX int8 (OnnxTagger)", "onnx_fp32": "ONNX fp32 (OnnxTagger)",

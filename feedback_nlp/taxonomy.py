@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Dimension", "Tag", "TAGS", "TAG_IDS", "TAGS_BY_ID", "tag", "validate_tags", "dimension_of", "decide"]
+__all__ = ["Dimension", "Tag", "TAGS", "TAG_IDS", "TAGS_BY_ID", "tag", "validate_tags", "dimension_of"]
 
 
 class Dimension(str, Enum):
@@ -72,21 +72,3 @@ def validate_tags(tag_ids: list[str] | tuple[str, ...]) -> list[str]:
 
 def dimension_of(tag_id: str) -> Dimension:
     return tag(tag_id).dimension
-
-
-def decide(probs, labels, thresholds):
-    """Tag decisions for a probability matrix ``(n, len(labels))``: a boolean matrix.
-
-    A label is on when its probability reaches its threshold; ``other`` (dissatisfaction
-    naming no aspect) is switched off when any other tag is on, as the labeling guide
-    says it applies "only when no other tag applies".
-    """
-    import numpy as np
-
-    probs = np.asarray(probs)
-    hits = probs >= np.asarray([thresholds[label] for label in labels], dtype=probs.dtype if probs.dtype.kind == "f" else None)
-    if "other" in labels and hits.ndim == 2:
-        j = list(labels).index("other")
-        aspects = np.delete(hits, j, axis=1).any(axis=1)
-        hits[:, j] &= ~aspects
-    return hits

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from feedback_nlp.labels import TAG_IDS
+from feedback_nlp.taxonomy import TAG_IDS
 
 # Written for these tests; a mix of channels, scripts, full-width forms and emoji.
 SENTENCES = [
@@ -94,7 +94,7 @@ def tiny_model_dir(tmp_path_factory, tiny_bert, tiny_tokenizer) -> Path:
 @pytest.fixture(scope="session")
 def tiny_context_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
     """The same model, configured to read product context as the second segment."""
-    from feedback_nlp.model_config import TaggerConfig
+    from feedback_nlp.model_dir import TaggerConfig
 
     out = tmp_path_factory.mktemp("tiny-context-model") / "model"
     shutil.copytree(tiny_model_dir, out)

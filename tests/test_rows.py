@@ -3,7 +3,7 @@ import io
 import pytest
 
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.inputs import Row, RowError, format_from_suffix, read_rows
+from feedback_nlp.rows import Row, RowError, format_from_suffix, read_rows
 
 
 def rows(data: str | bytes, fmt):

@@ -1,7 +1,7 @@
 import pytest
 
 from feedback_nlp.errors import FeedbackNLPError, UnknownTagError
-from feedback_nlp.labels import TAG_IDS, TAGS, Dimension, dimension_of, tag, validate_tags
+from feedback_nlp.taxonomy import TAG_IDS, TAGS, Dimension, dimension_of, tag, validate_tags
 
 
 def test_fourteen_tags_with_unique_ids_and_chinese_names():
@@ -34,7 +34,7 @@ def test_validate_tags_orders_and_dedups():
 def test_decide_applies_thresholds_and_other_exclusivity():
     import numpy as np
 
-    from feedback_nlp.labels import decide
+    from feedback_nlp.taxonomy import decide
 
     labels = ("taste", "price", "other")
     thresholds = {"taste": 0.5, "price": 0.7, "other": 0.4}

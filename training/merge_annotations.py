@@ -9,18 +9,18 @@ Reads the sampler's candidates (with text, ignored by git) and each annotator's
   double-annotated items, next to the first, and the adjudicated decision
   (from ``adjudication.jsonl`` when present).
 
-    python -m training.merge_annotations --work .annotate
-    python -m training.merge_annotations --work .annotate/r2 --name real-r2
+    python -m training merge-annotations --work .annotate
+    python -m training merge-annotations --work .annotate/r2 --name real-r2
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from pathlib import Path
 
-from feedback_nlp.labels import validate_tags
+from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.taxonomy import validate_tags
 
 OUT = Path(__file__).parent / "data" / "annotations"
 
@@ -41,7 +41,7 @@ def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real") -> d
         items = read_jsonl(work / f"slice-{i}.jsonl")
         labels = read_jsonl(work / f"labels-{i}.jsonl")
         if [x["id"] for x in items] != [x["id"] for x in labels]:
-            raise ValueError(f"labels-{i}.jsonl is not aligned with slice-{i}.jsonl")
+            raise InvalidInputError(f"labels-{i}.jsonl is not aligned with slice-{i}.jsonl")
         for it, lab in zip(items, labels):
             target = first if primary[it["id"]] == f"ann-{i}" else second
             target[it["id"]] = (validate_tags(lab["labels"]), f"ann-{i}")
@@ -60,7 +60,7 @@ def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real") -> d
                 a2, ann2 = second[rid]
                 decided = adjud.get(rid)
                 if a2 != tags and decided is None:
-                    raise ValueError(f"{rid}: annotators disagree and no adjudication is recorded")
+                    raise InvalidInputError(f"{rid}: annotators disagree and no adjudication is recorded")
                 if decided is not None:
                     final = validate_tags(decided["labels"])
                     n_changed += final != tags
@@ -75,16 +75,3 @@ def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real") -> d
                 "category": c["category"], "channel": "review",
             }, ensure_ascii=False) + "\n")
     return {"real": len(first), "double": len(second), "adjudication_changed_first_label": n_changed}
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--work", default=".annotate")
-    ap.add_argument("--out", default=str(OUT))
-    ap.add_argument("--name", default="real", help="output file name: real (round 1), real-r2, ...")
-    args = ap.parse_args()
-    print(json.dumps(merge(Path(args.work), Path(args.out), name=args.name)))
-
-
-if __name__ == "__main__":
-    main()

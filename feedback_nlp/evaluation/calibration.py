@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eval.metrics import precision_recall_f1
+from feedback_nlp.evaluation.metrics import precision_recall_f1
 
 __all__ = ["ReliabilityBin", "Reliability", "PRCurve", "TagCalibration", "reliability", "pr_curve", "calibrate"]
 

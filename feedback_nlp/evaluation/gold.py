@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.labels import TAG_IDS, TAGS_BY_ID
-from feedback_nlp.model_config import sha256_file
+from feedback_nlp.taxonomy import TAG_IDS, TAGS_BY_ID
+from feedback_nlp.model_dir import sha256_file
 
 __all__ = [
     "GoldRecord",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from feedback_nlp.labels import Dimension, dimension_of
+from feedback_nlp.taxonomy import Dimension, dimension_of
 
 __all__ = [
     "Z95",

@@ -1,14 +1,14 @@
-"""``tagger_config.json``: the config half of the model-directory contract.
+"""``tagger_config.json``: the config of a model directory, a validated dataclass.
 
 See ``docs/model-directory.md``. :class:`TaggerConfig` validates its fields when it is
 built (errors echo the bad value); :meth:`TaggerConfig.load` also checks the directory
-around it: every contract file present, ``model.onnx`` matching ``onnx_sha256``, every
-label a tag of the taxonomy.
+around it: every contract file present, every file matching ``manifest.json``, every
+label a tag of the taxonomy. The graph's own metadata is checked when a session is
+opened (:mod:`feedback_nlp.model_dir.graph`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -19,39 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from feedback_nlp.errors import ChecksumMismatchError, ConfigError, ModelDirectoryError, UnknownTagError
-from feedback_nlp.labels import TAG_IDS, TAGS_BY_ID
+from feedback_nlp.model_dir.layout import CONFIG_FILE, FORMAT_VERSION, MODEL_FILE, REQUIRED_FILES
+from feedback_nlp.model_dir.manifest import verify_manifest
+from feedback_nlp.taxonomy import TAG_IDS, TAGS_BY_ID
 
-__all__ = [
-    "FORMAT_VERSION",
-    "CONFIG_FILE",
-    "MODEL_FILE",
-    "TOKENIZER_FILE",
-    "CARD_FILE",
-    "REQUIRED_FILES",
-    "TaggerConfig",
-    "sha256_file",
-]
+__all__ = ["TaggerConfig", "MIGRATE_HINT"]
 
-FORMAT_VERSION = 1
-CONFIG_FILE = "tagger_config.json"
-MODEL_FILE = "model.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-CARD_FILE = "README.md"
-REQUIRED_FILES: tuple[str, ...] = (MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE, CARD_FILE)
+MIGRATE_HINT = "python -m training migrate-model-dir DIR (in the repository, with the [train] extra)"
 
 # [CLS] A [SEP] B [SEP]: a pair needs 3 special tokens, and the text at least one token.
 _PAIR_SPECIAL_TOKENS = 3
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _REQUIRED_KEYS = ("format_version", "labels", "thresholds", "max_length", "onnx_sha256")
-
-
-def sha256_file(path: str | PathLike[str], chunk_size: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _utc_now() -> str:
@@ -193,25 +172,35 @@ class TaggerConfig:
     def load(cls, model_dir: str | PathLike[str], *, verify: bool = True) -> TaggerConfig:
         """Read ``model_dir/tagger_config.json`` and check the directory against the contract.
 
-        Raises :class:`ModelDirectoryError` for a missing directory or file or a malformed
-        config, :class:`ChecksumMismatchError` when ``model.onnx`` does not match
-        ``onnx_sha256`` (skipped with ``verify=False``), and :class:`UnknownTagError` for a
-        label the taxonomy does not know.
+        Raises :class:`ModelDirectoryError` for a missing directory or file, a malformed
+        config or an older format, :class:`ChecksumMismatchError` when a file differs
+        from ``manifest.json`` (skipped with ``verify=False``), and
+        :class:`UnknownTagError` for a label the taxonomy does not know.
         """
         root = Path(model_dir)
         if not root.is_dir():
             raise ModelDirectoryError(f"model directory {str(root)!r} does not exist or is not a directory")
         missing = [name for name in REQUIRED_FILES if not (root / name).is_file()]
-        if missing:
+        if missing and missing != ["manifest.json"]:
             raise ModelDirectoryError(
                 f"model directory {str(root)!r} is missing {', '.join(missing)}; a model directory holds "
-                f"{', '.join(REQUIRED_FILES)} (see docs/model-directory.md; training/export.py writes one)"
+                f"{', '.join(REQUIRED_FILES)} (see docs/model-directory.md; `python -m training export` writes one)"
             )
         config_path = root / CONFIG_FILE
         try:
             data = json.loads(config_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise ModelDirectoryError(f"cannot read {config_path}: {e}") from e
+        if isinstance(data, dict) and _is_int(data.get("format_version")) and 0 < data["format_version"] < FORMAT_VERSION:
+            raise ModelDirectoryError(
+                f"{config_path} has format_version {data['format_version']} (no manifest, no label order in the "
+                f"graph); this version reads format_version {FORMAT_VERSION}. Migrate it with: {MIGRATE_HINT}"
+            )
+        if missing:
+            raise ModelDirectoryError(
+                f"model directory {str(root)!r} is missing manifest.json; a model directory holds "
+                f"{', '.join(REQUIRED_FILES)} (see docs/model-directory.md; `python -m training export` writes one)"
+            )
         try:
             config = cls.from_dict(data)
         except UnknownTagError as e:
@@ -219,11 +208,10 @@ class TaggerConfig:
         except (ConfigError, TypeError) as e:
             raise ModelDirectoryError(f"malformed {config_path}: {e}") from e
         if verify:
-            actual = sha256_file(root / MODEL_FILE)
-            if actual != config.onnx_sha256:
+            listed = verify_manifest(root)
+            if listed[MODEL_FILE] != config.onnx_sha256:
                 raise ChecksumMismatchError(
-                    f"{root / MODEL_FILE} has sha256 {actual}, but {CONFIG_FILE} records {config.onnx_sha256}; "
-                    "the model file was changed or replaced. Re-export the directory, or restore the matching "
-                    "model.onnx"
+                    f"{root / MODEL_FILE} has sha256 {listed[MODEL_FILE]}, but {CONFIG_FILE} records "
+                    f"{config.onnx_sha256}; the model file was changed or replaced. Re-export the directory"
                 )
         return config

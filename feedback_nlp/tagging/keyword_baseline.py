@@ -1,7 +1,7 @@
 """The keyword baseline: the crude aspect-word matcher that platforms use, and the floor
 every model is compared with.
 
->>> from feedback_nlp.keyword_baseline import KeywordTagger
+>>> from feedback_nlp.tagging.keyword_baseline import KeywordTagger
 >>> kw = KeywordTagger()
 >>> kw.predict("虾太大了")            # praise in complaint words: the baseline gets it wrong
 ['size']
@@ -21,7 +21,7 @@ Rules (deliberately naive, documented in ``docs/keyword-baseline.md``):
 3. Product context is ignored (the rules read the text only); ``None`` / blank text gets
    no tags and status ``"empty"``.
 
-It has the interface of :class:`~feedback_nlp.tagger.OnnxTagger`: ``labels``,
+It has the interface of :class:`~feedback_nlp.tagging.onnx_tagger.OnnxTagger`: ``labels``,
 ``thresholds`` (all 0.5), ``predict``, ``predict_proba`` (0.0 / 1.0) and ``tag``; one
 string in gives one result out, a list in gives a list out.
 """
@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.labels import TAG_IDS, validate_tags
-from feedback_nlp.tagger import TagResult
+from feedback_nlp.taxonomy import TAG_IDS, validate_tags
+from feedback_nlp.tagging.onnx_tagger import TagResult
 
 __all__ = ["KeywordTagger", "KEYWORDS", "OTHER_WORDS"]
 
@@ -128,7 +128,7 @@ class KeywordTagger:
         return probs[0] if single else probs
 
     def tag(self, texts: Any, contexts: Any = None) -> Any:
-        """:class:`~feedback_nlp.tagger.TagResult` per text (status ``"empty"`` or ``"ok"``)."""
+        """:class:`~feedback_nlp.tagging.onnx_tagger.TagResult` per text (status ``"empty"`` or ``"ok"``)."""
         single, items = self._normalize(texts, contexts)
         results = []
         for text in items:

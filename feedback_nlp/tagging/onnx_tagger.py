@@ -1,6 +1,6 @@
 """Run an exported model directory with ONNX Runtime on CPU.
 
->>> tagger = OnnxTagger.from_pretrained("models/default")      # doctest: +SKIP
+>>> tagger = OnnxTagger.from_pretrained("default")             # doctest: +SKIP  (a shipped name or a path)
 >>> tagger.predict("送得太慢，饭都凉了")                          # doctest: +SKIP
 ['logistics']
 >>> tagger.predict(["虾太大了", "尺码偏大"])                      # doctest: +SKIP
@@ -16,10 +16,7 @@ when the tagger is built and never changed afterwards (truncation is done per en
 
 from __future__ import annotations
 
-import math
-import os
-import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -27,22 +24,23 @@ from typing import TYPE_CHECKING, Any, Literal, Union, overload
 
 import numpy as np
 
-from feedback_nlp.encoding import Encoded, TextEncoder
-from feedback_nlp.labels import decide
-from feedback_nlp.errors import InvalidInputError, MissingDependencyError, ModelDirectoryError
-from feedback_nlp.model_config import MODEL_FILE, TOKENIZER_FILE, TaggerConfig
+from feedback_nlp.errors import MissingDependencyError, ModelDirectoryError
+from feedback_nlp.model_dir.config import TaggerConfig
+from feedback_nlp.model_dir.graph import check_graph
+from feedback_nlp.model_dir.layout import MODEL_FILE, OUTPUT_NAME, TOKENIZER_FILE
+from feedback_nlp.model_dir.shipped import resolve_model_dir
+from feedback_nlp.tagging.arguments import check_positive_int, normalize_inputs
+from feedback_nlp.tagging.decision import decide
+from feedback_nlp.tagging.encoding import Encoded, TextEncoder
 
 if TYPE_CHECKING:
     import onnxruntime
     import tokenizers
 
-__all__ = ["OnnxTagger", "TagResult", "Status", "load_tagger", "default_model_dir", "resolve_model_dir", "MODEL_ENV_VAR"]
+__all__ = ["OnnxTagger", "TagResult", "Status", "load_tagger"]
 
-MODEL_ENV_VAR = "FEEDBACK_NLP_MODEL"
 Status = Literal["ok", "empty", "truncated"]
 TextInput = Union[str, None]
-_INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
-_OUTPUT_NAME = "logits"
 
 
 @dataclass(frozen=True)
@@ -62,38 +60,16 @@ class TagResult:
     truncated: bool
 
 
-def default_model_dir() -> Path:
-    """Where :func:`load_tagger` looks when no path is given.
-
-    ``$FEEDBACK_NLP_MODEL`` when set, else ``models/default`` in the repository that
-    holds this package (a source checkout or an editable install).
-    """
-    env = os.environ.get(MODEL_ENV_VAR)
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent / "models" / "default"
-
-
-def resolve_model_dir(path: str | PathLike[str] | None = None) -> Path:
-    """``path`` as a :class:`~pathlib.Path`; for ``None``, the default model directory, which must exist."""
-    if path is not None:
-        return Path(path)
-    default = default_model_dir()
-    if not default.is_dir():
-        where = f"${MODEL_ENV_VAR}={os.environ[MODEL_ENV_VAR]}" if os.environ.get(MODEL_ENV_VAR) else str(default)
-        raise ModelDirectoryError(
-            f"no model path was given and the default model directory ({where}) does not exist. "
-            f"Pass a model directory (load_tagger('path/to/model'), or --model on the command line), "
-            f"or set {MODEL_ENV_VAR}=/path/to/model. A model directory is written by training/export.py."
-        )
-    return default
-
-
 def load_tagger(
-    path: str | PathLike[str] | None = None, *, intra_op_threads: int | None = None, batch_size: int = 64
+    model: str | PathLike[str] | None = None, *, intra_op_threads: int | None = None, batch_size: int = 64
 ) -> OnnxTagger:
-    """Load a model directory; with ``path=None``, the shipped default model (see :func:`default_model_dir`)."""
-    return OnnxTagger.from_pretrained(resolve_model_dir(path), intra_op_threads=intra_op_threads, batch_size=batch_size)
+    """Load a shipped model by name (``load_tagger("accurate")``) or a model directory by path.
+
+    ``load_tagger()`` is ``$FEEDBACK_NLP_MODEL`` when set, else the shipped ``default``;
+    :func:`feedback_nlp.available_models` lists the shipped names (see
+    :func:`feedback_nlp.model_dir.resolve_model_dir`).
+    """
+    return OnnxTagger.from_pretrained(model, intra_op_threads=intra_op_threads, batch_size=batch_size)
 
 
 def _import_runtime() -> tuple[Any, Any]:
@@ -105,14 +81,6 @@ def _import_runtime() -> tuple[Any, Any]:
             f"{e.name} is required to run a tagger: pip install 'onnxruntime>=1.18' 'tokenizers>=0.19'"
         ) from e
     return onnxruntime, tokenizers
-
-
-def _check_positive_int(name: str, value: Any, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        expected = "a positive int or None" if allow_none else "a positive int"
-        raise InvalidInputError(f"{name} must be {expected}, got {value!r}")
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -136,7 +104,7 @@ class OnnxTagger:
         model_dir: str | PathLike[str] | None = None,
         batch_size: int = 64,
     ) -> None:
-        _check_positive_int("batch_size", batch_size)
+        check_positive_int("batch_size", batch_size)
         self.config = config
         self.model_dir = Path(model_dir) if model_dir is not None else None
         self.batch_size = batch_size
@@ -145,23 +113,24 @@ class OnnxTagger:
         # so concurrent calls share no mutable state.
         self._encoder = TextEncoder(tokenizer, config.max_length, config.context_max_length)
         self._labels = tuple(config.labels)
-        self._feed_names = self._check_session(session)
+        self._feed_names = check_graph(session, config, self.model_dir)
 
     # ------------------------------------------------------------------ loading
 
     @classmethod
     def from_pretrained(
-        cls, path: str | PathLike[str], intra_op_threads: int | None = None, batch_size: int = 64
+        cls, model: str | PathLike[str] | None = None, intra_op_threads: int | None = None, batch_size: int = 64
     ) -> OnnxTagger:
-        """Load and verify a model directory (files, sha256 of ``model.onnx``, labels).
+        """Load and verify a model directory: manifest of every file, labels, the graph's metadata.
 
+        ``model`` is a shipped model's name, a directory, or ``None`` for the default.
         ``intra_op_threads`` caps ONNX Runtime's threads per call (``None``: its default,
         one per physical core); ``batch_size`` is the number of texts per forward pass.
         """
-        _check_positive_int("intra_op_threads", intra_op_threads, allow_none=True)
-        _check_positive_int("batch_size", batch_size)
+        check_positive_int("intra_op_threads", intra_op_threads, allow_none=True)
+        check_positive_int("batch_size", batch_size)
         ort, tokenizers = _import_runtime()
-        root = Path(path)
+        root = resolve_model_dir(model)
         config = TaggerConfig.load(root)
         try:
             tokenizer = tokenizers.Tokenizer.from_file(str(root / TOKENIZER_FILE))
@@ -175,23 +144,6 @@ class OnnxTagger:
         except Exception as e:  # onnxruntime raises its own Fail/InvalidGraph/... types
             raise ModelDirectoryError(f"ONNX Runtime cannot load {root / MODEL_FILE}: {e}") from e
         return cls(session, tokenizer, config, model_dir=root, batch_size=batch_size)
-
-    def _check_session(self, session: Any) -> tuple[str, ...]:
-        inputs = [i.name for i in session.get_inputs()]
-        unknown = [name for name in inputs if name not in _INPUT_NAMES]
-        if unknown or "input_ids" not in inputs:
-            raise ModelDirectoryError(
-                f"{MODEL_FILE} has inputs {inputs}; the contract allows {list(_INPUT_NAMES)} (input_ids required)"
-            )
-        outputs = {o.name: o for o in session.get_outputs()}
-        if _OUTPUT_NAME not in outputs:
-            raise ModelDirectoryError(f"{MODEL_FILE} has outputs {list(outputs)}; the contract needs 'logits'")
-        shape = outputs[_OUTPUT_NAME].shape
-        if len(shape) != 2 or (isinstance(shape[1], int) and shape[1] != len(self._labels)):
-            raise ModelDirectoryError(
-                f"{MODEL_FILE} outputs logits of shape {shape}, but the config lists {len(self._labels)} labels"
-            )
-        return tuple(inputs)
 
     # ------------------------------------------------------------------ properties
 
@@ -259,60 +211,9 @@ class OnnxTagger:
 
     # ------------------------------------------------------------------ internals
 
-    @staticmethod
-    def _as_list(values: Any, name: str) -> list[Any]:
-        if isinstance(values, list):
-            return values
-        if values is None or isinstance(values, (bytes, bytearray, Mapping)) or not isinstance(values, Iterable):
-            raise InvalidInputError(
-                f"{name} is {type(values).__name__}; expected a str or a list of str (None allowed as an item)"
-            )
-        return list(values)
-
-    @staticmethod
-    def _check_items(items: Sequence[Any], name: str) -> None:
-        for i, item in enumerate(items):
-            if item is not None and not isinstance(item, str):
-                hint = " (a missing value? pass None for it)" if isinstance(item, float) and math.isnan(item) else ""
-                raise InvalidInputError(f"{name}[{i}] is {type(item).__name__}, expected str or None{hint}")
-
-    def _normalize(self, texts: Any, contexts: Any) -> tuple[bool, list[str | None], list[str | None] | None]:
-        single = isinstance(texts, str)
-        if single:
-            if contexts is not None and not isinstance(contexts, str):
-                raise InvalidInputError(
-                    f"contexts is {type(contexts).__name__}; with a single text, pass a single context str or None"
-                )
-            items: list[str | None] = [texts]
-            ctx = None if contexts is None else [contexts]
-        else:
-            items = self._as_list(texts, "texts")
-            self._check_items(items, "texts")
-            if contexts is None:
-                ctx = None
-            else:
-                if isinstance(contexts, str):
-                    raise InvalidInputError("contexts is a str but texts is a list; pass one context per text")
-                ctx = self._as_list(contexts, "contexts")
-                if len(ctx) != len(items):
-                    raise InvalidInputError(
-                        f"contexts has {len(ctx)} items but texts has {len(items)}; pass one context per text "
-                        "(None where there is none)"
-                    )
-        if ctx is not None:
-            self._check_items(ctx, "contexts")
-            if not self.config.use_context:
-                warnings.warn(
-                    "this model was trained without product context (use_context=false); contexts are ignored",
-                    UserWarning,
-                    stacklevel=4,
-                )
-                ctx = None
-        return single, items, ctx
-
     def _run(self, texts: Any, contexts: Any) -> tuple[bool, list[str | None], np.ndarray, np.ndarray, np.ndarray]:
         """(single, texts as a list, probabilities, empty flags, truncated flags)."""
-        single, items, ctx = self._normalize(texts, contexts)
+        single, items, ctx = normalize_inputs(texts, contexts, self.config.use_context)
         n = len(items)
         probs = np.zeros((n, len(self._labels)), dtype=np.float32)
         empty = np.ones(n, dtype=bool)
@@ -333,6 +234,6 @@ class OnnxTagger:
         """Probabilities for encoded texts: batches of similar length, padded per batch."""
         out = np.empty((len(encoded), len(self._labels)), dtype=np.float32)
         for idx, arrays in self._encoder.batches(encoded, self.batch_size):
-            (logits,) = self._session.run([_OUTPUT_NAME], {name: arrays[name] for name in self._feed_names})
+            (logits,) = self._session.run([OUTPUT_NAME], {name: arrays[name] for name in self._feed_names})
             out[idx] = _sigmoid(logits)
         return out

@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from feedback_nlp.cli import ExitCode, app, run_info, run_tag
 from feedback_nlp.errors import InvalidInputError, ModelDirectoryError
-from feedback_nlp.labels import TAG_IDS
+from feedback_nlp.taxonomy import TAG_IDS
 
 runner = CliRunner()
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from eval.calibration import pr_curve, reliability
+from feedback_nlp.evaluation.calibration import pr_curve, reliability
 
 
 def test_reliability_and_ece_by_hand():

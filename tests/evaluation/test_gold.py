@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from eval.data import MAX_SLICE_VALUES, parse_gold_lines, read_gold
+from feedback_nlp.evaluation.gold import MAX_SLICE_VALUES, parse_gold_lines, read_gold
 from feedback_nlp.errors import InvalidInputError
 
 

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from eval.metrics import (
+from feedback_nlp.evaluation.metrics import (
     Estimate,
     bootstrap_stats,
     compute_metrics,
@@ -13,7 +13,7 @@ from eval.metrics import (
     to_matrix,
     wilson_interval,
 )
-from feedback_nlp.labels import TAG_IDS
+from feedback_nlp.taxonomy import TAG_IDS
 
 GOLD = [["size"], ["size", "taste"], [], [], ["other"]]
 PRED = [["size"], ["taste"], ["size"], [], []]

@@ -3,8 +3,8 @@ import json
 import pytest
 
 from feedback_nlp.errors import ChecksumMismatchError, ConfigError, ModelDirectoryError, UnknownTagError
-from feedback_nlp.labels import TAG_IDS
-from feedback_nlp.model_config import CONFIG_FILE, MODEL_FILE, REQUIRED_FILES, TaggerConfig, sha256_file
+from feedback_nlp.taxonomy import TAG_IDS
+from feedback_nlp.model_dir import CONFIG_FILE, MODEL_FILE, REQUIRED_FILES, TaggerConfig, sha256_file
 
 SHA = "ab" * 32
 

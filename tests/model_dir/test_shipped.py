@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import feedback_nlp
-from feedback_nlp.model_config import TaggerConfig, sha256_file
-from feedback_nlp.tagger import default_model_dir
+from feedback_nlp.model_dir import TaggerConfig, sha256_file
+from feedback_nlp.tagging.onnx_tagger import default_model_dir
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "default"
 

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from feedback_nlp.errors import InvalidInputError, UnknownTagError
-from feedback_nlp.keyword_baseline import KEYWORDS, OTHER_WORDS, KeywordTagger
-from feedback_nlp.labels import TAG_IDS
-from feedback_nlp.tagger import TagResult
+from feedback_nlp.tagging.keyword_baseline import KEYWORDS, OTHER_WORDS, KeywordTagger
+from feedback_nlp.taxonomy import TAG_IDS
+from feedback_nlp.tagging.onnx_tagger import TagResult
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ import pytest
 
 from feedback_nlp import OnnxTagger, TagResult, load_tagger
 from feedback_nlp.errors import ModelDirectoryError
-from feedback_nlp.labels import TAG_IDS
+from feedback_nlp.taxonomy import TAG_IDS
 
 from conftest import SENTENCES, TINY_MAX_LENGTH
 
@@ -152,7 +152,7 @@ def test_default_model_dir_is_next_to_the_package(monkeypatch):
     from pathlib import Path
 
     import feedback_nlp
-    from feedback_nlp.tagger import default_model_dir
+    from feedback_nlp.tagging.onnx_tagger import default_model_dir
 
     monkeypatch.delenv("FEEDBACK_NLP_MODEL", raising=False)
     assert default_model_dir() == Path(feedback_nlp.__file__).resolve().parents[1] / "models" / "default"
@@ -161,7 +161,7 @@ def test_default_model_dir_is_next_to_the_package(monkeypatch):
 def test_corrupt_onnx_is_a_model_directory_error(model_copy):
     import json
 
-    from feedback_nlp.model_config import sha256_file
+    from feedback_nlp.model_dir import sha256_file
 
     (model_copy / "model.onnx").write_bytes(b"not an onnx file")
     config = json.loads((model_copy / "tagger_config.json").read_text())

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from feedback_nlp.cli import TRAIN_EXTRA_HINT, ExitCode, app, run_export, run_train
 from feedback_nlp.errors import InvalidInputError, MissingDependencyError
-from feedback_nlp.model_config import TaggerConfig
+from feedback_nlp.model_dir import TaggerConfig
 
 runner = CliRunner()
 HINT = "pip install 'feedback-nlp[train]'"

@@ -8,8 +8,8 @@ import pytest
 
 from feedback_nlp import OnnxTagger
 from feedback_nlp.errors import ConfigError
-from feedback_nlp.labels import TAG_IDS
-from feedback_nlp.model_config import REQUIRED_FILES
+from feedback_nlp.taxonomy import TAG_IDS
+from feedback_nlp.model_dir import REQUIRED_FILES
 
 from conftest import SENTENCES
 

@@ -12,8 +12,8 @@ import json
 import numpy as np
 import pytest
 
-from feedback_nlp.labels import TAG_IDS
-from feedback_nlp.model_config import REQUIRED_FILES, TaggerConfig
+from feedback_nlp.taxonomy import TAG_IDS
+from feedback_nlp.model_dir import REQUIRED_FILES, TaggerConfig
 
 from conftest import SENTENCES, tiny_finetune_config
 
@@ -63,7 +63,7 @@ def test_exported_model_predicts_like_pytorch(exported, tiny_checkpoint):
     from transformers import AutoModelForSequenceClassification
 
     from feedback_nlp import OnnxTagger
-    from feedback_nlp.encoding import TextEncoder
+    from feedback_nlp.tagging.encoding import TextEncoder
 
     tagger = OnnxTagger.from_pretrained(exported, intra_op_threads=1)
     texts, contexts = SENTENCES[:5], ["连衣裙", None, "", "水果", None]
@@ -84,7 +84,7 @@ def test_parity_gate_fails_for_another_model(tiny_checkpoint, tiny_dataset_dir, 
     """The ONNX file of the session's random tiny BERT is not an export of the fine-tuned model."""
     from transformers import AutoModelForSequenceClassification
 
-    from feedback_nlp.encoding import TextEncoder
+    from feedback_nlp.tagging.encoding import TextEncoder
 
     model = AutoModelForSequenceClassification.from_pretrained(tiny_checkpoint).eval()
     encoder = TextEncoder(load_base_tokenizer(str(tiny_checkpoint)), 24, 8)
@@ -94,7 +94,7 @@ def test_parity_gate_fails_for_another_model(tiny_checkpoint, tiny_dataset_dir, 
 
 
 def test_parity_gate_fails_for_a_perturbed_model(tiny_bert, tiny_tokenizer, tiny_model_dir):
-    from feedback_nlp.encoding import TextEncoder
+    from feedback_nlp.tagging.encoding import TextEncoder
     from tokenizers import Tokenizer
 
     encoder = TextEncoder(Tokenizer.from_str(tiny_tokenizer.to_str()), 24, 8)

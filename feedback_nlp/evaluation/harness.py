@@ -1,19 +1,16 @@
 """``evaluate(...)``: score a tagger (and the keyword baseline) on a labeled JSONL file.
 
->>> from eval.evaluate import evaluate                          # doctest: +SKIP
+>>> from feedback_nlp.evaluation.harness import evaluate                          # doctest: +SKIP
 >>> result = evaluate("gold.jsonl", "models/default", out="eval-out")   # doctest: +SKIP
 >>> result.model.micro.f1.value, result.ccr_impact.inflation.value      # doctest: +SKIP
 
-The same numbers back ``feedback-nlp eval`` (which writes them with :mod:`eval.report`),
+The same numbers back ``feedback-nlp eval`` (which writes them with :mod:`feedback_nlp.evaluation.report`),
 ``feedback_nlp.evaluate`` and the notebook. The result is deterministic for the same
 inputs, ``seed`` and ``n_boot``; only ``audit.generated_at`` changes between runs.
 """
 
 from __future__ import annotations
 
-import hashlib
-import platform
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from os import PathLike
 from pathlib import Path
@@ -21,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from eval.calibration import Reliability, TagCalibration, calibrate
-from eval.data import GoldData, SkippedRow, read_gold
-from eval.metrics import (
+from feedback_nlp.evaluation.calibration import calibrate
+from feedback_nlp.evaluation.gold import GoldData, read_gold
+from feedback_nlp.evaluation.metrics import (
     Estimate,
     SystemMetrics,
     bootstrap_stats,
@@ -32,157 +29,17 @@ from eval.metrics import (
     paired_differences,
     to_matrix,
 )
+from feedback_nlp.evaluation.results import SCORE_DIGITS, Audit, CCRImpact, ErrorRow, EvaluationResult, SampleRow
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.labels import TAG_IDS, decide
-from feedback_nlp.model_config import sha256_file
+from feedback_nlp.model_dir.manifest import hash_directory
+from feedback_nlp.model_dir.versions import library_versions
+from feedback_nlp.tagging.decision import decide
+from feedback_nlp.taxonomy import TAG_IDS
 
 __all__ = ["evaluate", "EvaluationResult", "ErrorRow", "SampleRow", "CCRImpact", "Audit", "SCORE_DIGITS"]
 
-SCORE_DIGITS = 4  # scores in error lists and samples
-_FLOAT_DIGITS = 6  # every other float in report.json
 _VERSION_PACKAGES = ("feedback-nlp", "numpy", "onnxruntime", "tokenizers", "matplotlib")
 STRATA = ("true_positive", "false_positive", "false_negative", "true_negative")
-
-
-@dataclass(frozen=True)
-class ErrorRow:
-    """One wrong decision of the model on one (text, tag) pair.
-
-    ``confidence`` is how sure the model was of its wrong decision: the score for a false
-    positive, ``1 − score`` for a false negative (``None`` for a tag the model lacks).
-    """
-
-    id: str
-    line: int
-    error: str  # "false_positive" | "false_negative"
-    tag: str
-    score: float | None
-    threshold: float | None
-    confidence: float | None
-    gold: list[str]
-    predicted: list[str]
-    baseline: list[str] | None
-    text: str
-    context: str | None
-    slices: dict[str, str]
-
-
-@dataclass(frozen=True)
-class SampleRow:
-    """A text drawn for human re-check; ``stratum`` is its detection outcome."""
-
-    id: str
-    line: int
-    stratum: str
-    gold: list[str]
-    predicted: list[str]
-    scores: dict[str, float]
-    text: str
-    context: str | None
-
-
-@dataclass(frozen=True)
-class CCRImpact:
-    """Share of texts flagged as negative feedback: gold, model, keyword baseline.
-
-    ``inflation`` is baseline − model (paired bootstrap): how much the crude approach
-    inflates the CCR numerator on this file. ``model_excess`` / ``baseline_excess`` are
-    the flagged rate minus the gold rate.
-    """
-
-    gold_rate: Estimate
-    model_rate: Estimate
-    baseline_rate: Estimate | None
-    inflation: Estimate | None
-    inflation_ratio: float | None
-    model_excess: Estimate
-    baseline_excess: Estimate | None
-    per_dimension: dict[str, dict[str, Estimate | None]]
-
-
-@dataclass(frozen=True)
-class Audit:
-    """Everything needed to reproduce a report. ``generated_at`` is the only field that changes between runs."""
-
-    generated_at: str
-    command: str
-    data_path: str
-    data_sha256: str | None
-    rows_read: int
-    rows_valid: int
-    rows_skipped: int
-    skipped_by_reason: dict[str, int]
-    model: str
-    model_dir: str | None
-    model_dir_sha256: str | None
-    model_files: dict[str, str]
-    baseline: str | None
-    seed: int
-    n_boot: int
-    n_bins: int
-    sample_size: int
-    versions: dict[str, str]
-
-
-@dataclass
-class EvaluationResult:
-    """Every number of an evaluation; ``to_dict()`` is ``report.json``."""
-
-    audit: Audit
-    labels: list[str]
-    thresholds: dict[str, float]
-    slice_fields: list[str]
-    ignored_fields: list[str]
-    model: SystemMetrics
-    baseline: SystemMetrics | None
-    differences: dict[str, Estimate]
-    ccr_impact: CCRImpact
-    calibration: list[TagCalibration]
-    calibration_pooled: Reliability | None
-    errors: list[ErrorRow]
-    sample: list[SampleRow]
-    skipped: list[SkippedRow]
-    scores: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
-    gold: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0), dtype=bool))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (floats rounded to 6 digits); the content of ``report.json``."""
-        data = {
-            "format": "feedback-nlp-eval/1",
-            "audit": asdict(self.audit),
-            "labels": self.labels,
-            "thresholds": self.thresholds,
-            "slice_fields": self.slice_fields,
-            "ignored_fields": self.ignored_fields,
-            "model": asdict(self.model),
-            "baseline": asdict(self.baseline) if self.baseline is not None else None,
-            "differences": {k: asdict(v) for k, v in self.differences.items()},
-            "ccr_impact": asdict(self.ccr_impact),
-            "calibration": {
-                "per_tag": [asdict(c) for c in self.calibration],
-                "pooled": asdict(self.calibration_pooled) if self.calibration_pooled is not None else None,
-            },
-            "errors": {"count": len(self.errors), "rows": [asdict(e) for e in self.errors]},
-            "sample": [asdict(s) for s in self.sample],
-            "skipped": [s.to_dict() for s in self.skipped],
-        }
-        return _round(data)
-
-    def write(self, out: str | PathLike[str]) -> dict[str, Path]:
-        """Write report.json, report.md, report.html, errors.csv (and sample.csv) into ``out``."""
-        from eval.report import write_report
-
-        return write_report(self, out)
-
-
-def _round(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return round(obj, _FLOAT_DIGITS) if np.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _round(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_round(v) for v in obj]
-    return obj
 
 
 # ---------------------------------------------------------------------- audit helpers
@@ -192,25 +49,8 @@ def _utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def hash_directory(path: Path) -> tuple[str, dict[str, str]]:
-    """(sha256 of the directory, sha256 per file): the directory hash covers sorted ``relpath  sha256`` lines."""
-    files = {}
-    for p in sorted(q for q in path.rglob("*") if q.is_file()):
-        files[p.relative_to(path).as_posix()] = sha256_file(p)
-    digest = hashlib.sha256("".join(f"{k}  {v}\n" for k, v in files.items()).encode("utf-8")).hexdigest()
-    return digest, files
-
-
 def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for name in _VERSION_PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return library_versions(_VERSION_PACKAGES, missing="not installed")
 
 
 # ---------------------------------------------------------------------- systems
@@ -219,11 +59,11 @@ def _versions() -> dict[str, str]:
 def _load_system(model: Any, batch_size: int, threads: int | None) -> tuple[Any, str, Path | None]:
     """(tagger, name, model directory) for a path / None (default model) / tagger object / "keyword"."""
     if isinstance(model, str) and model == "keyword":
-        from feedback_nlp.keyword_baseline import KeywordTagger
+        from feedback_nlp.tagging.keyword_baseline import KeywordTagger
 
         return KeywordTagger(), "keyword", None
     if model is None or isinstance(model, (str, PathLike)):
-        from feedback_nlp.tagger import load_tagger
+        from feedback_nlp.tagging.onnx_tagger import load_tagger
 
         tagger = load_tagger(model, intra_op_threads=threads, batch_size=batch_size)
         return tagger, "model", tagger.model_dir
