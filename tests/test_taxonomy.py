@@ -29,18 +29,3 @@ def test_validate_tags_orders_and_dedups():
     assert validate_tags(["other", "size", "size"]) == ["size", "other"]
     with pytest.raises(UnknownTagError):
         validate_tags(["size", "shipping"])
-
-
-def test_decide_applies_thresholds_and_other_exclusivity():
-    import numpy as np
-
-    from feedback_nlp.taxonomy import decide
-
-    labels = ("taste", "price", "other")
-    thresholds = {"taste": 0.5, "price": 0.7, "other": 0.4}
-    probs = np.array([[0.6, 0.1, 0.9],   # an aspect fires: `other` is dropped
-                      [0.1, 0.69, 0.9],  # price just under its threshold: only `other`
-                      [0.1, 0.7, 0.1],   # exactly at the threshold counts
-                      [0.0, 0.0, 0.0]], dtype=np.float32)
-    assert decide(probs, labels, thresholds).tolist() == [
-        [True, False, False], [False, False, True], [False, True, False], [False, False, False]]

@@ -69,9 +69,16 @@ def resolve_model_dir(model: str | PathLike[str] | None = None) -> Path:
         if not env:
             return shipped_model_dir(DEFAULT_MODEL)
         try:
-            return resolve_model_dir(env)
+            path = resolve_model_dir(env)
         except ModelDirectoryError as e:
             raise type(e)(f"${MODEL_ENV_VAR}={env!r}: {e}") from None
+        if not path.is_dir():
+            raise ModelDirectoryError(
+                f"${MODEL_ENV_VAR}={env!r} names no shipped model and no existing directory (shipped: "
+                f"{', '.join(available_models()) or 'none'}); the model directory {str(path)!r} does not exist. "
+                f"Unset it, or point it at a model directory (`python -m training export` writes one)"
+            )
+        return path
     if isinstance(model, str):
         if _looks_like_name(model) and model in available_models():
             return shipped_model_dir(model)

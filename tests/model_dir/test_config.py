@@ -20,7 +20,7 @@ def make(**overrides):
 
 def test_defaults_follow_the_contract():
     config = make()
-    assert config.format_version == 1
+    assert config.format_version == 2
     assert config.max_length == 128 and config.use_context is False and config.context_max_length == 32
     assert config.quantization is None and config.created_at.endswith("Z")
 
@@ -45,7 +45,7 @@ def test_defaults_follow_the_contract():
         ({"use_context": "yes"}, ConfigError, "'yes'"),
         ({"onnx_sha256": "abc"}, ConfigError, "'abc'"),
         ({"onnx_sha256": SHA.upper()}, ConfigError, "lower-case"),
-        ({"format_version": 2}, ConfigError, "newer feedback-nlp"),
+        ({"format_version": 3}, ConfigError, "newer feedback-nlp"),
         ({"format_version": 0}, ConfigError, "0"),
         ({"quantization": ""}, ConfigError, "quantization"),
         ({"versions": {"torch": 2}}, ConfigError, "'torch': 2"),

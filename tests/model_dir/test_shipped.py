@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 import feedback_nlp
-from feedback_nlp.model_dir import TaggerConfig, sha256_file
-from feedback_nlp.tagging.onnx_tagger import default_model_dir
+from feedback_nlp.model_dir import TaggerConfig, resolve_model_dir, sha256_file
 
-MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "default"
+MODEL_DIR = Path(__file__).resolve().parents[2] / "feedback_nlp" / "models" / "default"
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +21,7 @@ def tagger():
 
 def test_load_tagger_without_path_is_the_shipped_model(tagger, monkeypatch):
     monkeypatch.delenv("FEEDBACK_NLP_MODEL", raising=False)
-    assert default_model_dir().resolve() == MODEL_DIR.resolve()
+    assert resolve_model_dir().resolve() == MODEL_DIR.resolve() == tagger.model_dir.resolve()
     assert tagger.labels == feedback_nlp.TAG_IDS
     assert tagger.config.quantization == "int8-dynamic"
     assert (MODEL_DIR / "model.onnx").stat().st_size < 30 * 2**20
@@ -53,4 +52,4 @@ def test_card_numbers_come_from_an_eval_report():
     """The card quotes the eval report's audit line (data sha256) rather than typed numbers."""
     card = (MODEL_DIR / "README.md").read_text(encoding="utf-8")
     assert re.search(r"Data file sha256 `[0-9a-f]{16}…`", card)
-    assert json.loads((MODEL_DIR / "tagger_config.json").read_text())["format_version"] == 1
+    assert json.loads((MODEL_DIR / "tagger_config.json").read_text())["format_version"] == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from feedback_nlp.scoring.tables import SCHEMA
+from feedback_nlp.scoring.schema import SCHEMA
 from feedback_nlp.scoring.policy import load_policy
 
 ORDER_DEFAULTS = {"industry": "food", "is_abnormal": "false", "is_presale": "false", "needs_shipping": "true",

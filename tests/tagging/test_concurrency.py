@@ -4,7 +4,7 @@ import numpy as np
 
 from feedback_nlp import OnnxTagger
 
-from conftest import SENTENCES
+from tests.conftest import SENTENCES
 
 
 def test_eight_threads_match_a_single_thread(tiny_model_dir):

@@ -5,7 +5,7 @@ from feedback_nlp import OnnxTagger, TagResult, load_tagger
 from feedback_nlp.errors import ModelDirectoryError
 from feedback_nlp.taxonomy import TAG_IDS
 
-from conftest import SENTENCES, TINY_MAX_LENGTH
+from tests.conftest import SENTENCES, TINY_MAX_LENGTH
 
 
 def test_labels_and_thresholds(tagger):
@@ -144,29 +144,30 @@ def test_load_tagger_default_from_env(tiny_model_dir, monkeypatch):
 
 def test_load_tagger_missing_default_has_a_hint(tmp_path, monkeypatch):
     monkeypatch.setenv("FEEDBACK_NLP_MODEL", str(tmp_path / "nowhere"))
-    with pytest.raises(ModelDirectoryError, match="FEEDBACK_NLP_MODEL=.*nowhere.*does not exist.*training/export.py"):
+    with pytest.raises(ModelDirectoryError, match="FEEDBACK_NLP_MODEL=.*nowhere.*does not exist.*python -m training export"):
         load_tagger()
 
 
-def test_default_model_dir_is_next_to_the_package(monkeypatch):
+def test_default_model_dir_is_package_data(monkeypatch):
     from pathlib import Path
 
     import feedback_nlp
-    from feedback_nlp.tagging.onnx_tagger import default_model_dir
+    from feedback_nlp.model_dir import resolve_model_dir
 
     monkeypatch.delenv("FEEDBACK_NLP_MODEL", raising=False)
-    assert default_model_dir() == Path(feedback_nlp.__file__).resolve().parents[1] / "models" / "default"
+    assert resolve_model_dir().resolve() == Path(feedback_nlp.__file__).resolve().parent / "models" / "default"
 
 
 def test_corrupt_onnx_is_a_model_directory_error(model_copy):
     import json
 
-    from feedback_nlp.model_dir import sha256_file
+    from feedback_nlp.model_dir import sha256_file, write_manifest
 
     (model_copy / "model.onnx").write_bytes(b"not an onnx file")
     config = json.loads((model_copy / "tagger_config.json").read_text())
     config["onnx_sha256"] = sha256_file(model_copy / "model.onnx")
     (model_copy / "tagger_config.json").write_text(json.dumps(config))
+    write_manifest(model_copy)  # checksums consistent: what fails is the graph itself
     with pytest.raises(ModelDirectoryError, match="ONNX Runtime cannot load"):
         OnnxTagger.from_pretrained(model_copy)
 
@@ -178,5 +179,8 @@ def test_label_count_mismatch_with_the_graph(model_copy):
     config["labels"] = config["labels"][:3]
     config["thresholds"] = {x: 0.5 for x in config["labels"]}
     (model_copy / "tagger_config.json").write_text(json.dumps(config))
+    from feedback_nlp.model_dir import write_manifest
+
+    write_manifest(model_copy)
     with pytest.raises(ModelDirectoryError, match="3 labels"):
         OnnxTagger.from_pretrained(model_copy)

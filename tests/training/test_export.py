@@ -3,17 +3,16 @@
 import json
 
 import numpy as np
-import onnx
 import pytest
 
-from feedback_nlp import OnnxTagger
-from feedback_nlp.errors import ConfigError
-from feedback_nlp.taxonomy import TAG_IDS
-from feedback_nlp.model_dir import REQUIRED_FILES
+torch = pytest.importorskip("torch", reason="export needs the [train] extra")
+onnx = pytest.importorskip("onnx", reason="export needs the [train] extra")
 
-from conftest import SENTENCES
-
-torch = pytest.importorskip("torch")
+from feedback_nlp import OnnxTagger  # noqa: E402
+from feedback_nlp.errors import ConfigError  # noqa: E402
+from feedback_nlp.model_dir import REQUIRED_FILES  # noqa: E402
+from feedback_nlp.taxonomy import TAG_IDS  # noqa: E402
+from tests.conftest import SENTENCES  # noqa: E402
 
 
 def test_directory_holds_the_contract_files(tiny_model_dir):

@@ -15,7 +15,7 @@ import pytest
 from feedback_nlp.taxonomy import TAG_IDS
 from feedback_nlp.model_dir import REQUIRED_FILES, TaggerConfig
 
-from conftest import SENTENCES, tiny_finetune_config
+from tests.conftest import SENTENCES, tiny_finetune_config
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")

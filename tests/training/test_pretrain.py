@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import SENTENCES
+from tests.conftest import SENTENCES
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
