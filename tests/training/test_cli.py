@@ -1,4 +1,4 @@
-"""`feedback-nlp train` and `feedback-nlp export`: thin wrappers over training.finetune / training.export."""
+"""`python -m training finetune` and `export`: thin wrappers over training.finetune / training.export."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from feedback_nlp.cli import TRAIN_EXTRA_HINT, ExitCode, app, run_export, run_train
+from feedback_nlp.cli import app as library_app
 from feedback_nlp.errors import InvalidInputError, MissingDependencyError
+from feedback_nlp.exit_codes import ExitCode
 from feedback_nlp.model_dir import TaggerConfig
+from training.cli import TRAIN_EXTRA_HINT, app, run_export
+from training.cli import run_finetune as run_train
 
 runner = CliRunner()
 HINT = "pip install 'feedback-nlp[train]'"
@@ -30,7 +33,7 @@ def test_hint_is_the_exact_pip_command():
 
 
 def test_train_help():
-    result = invoke("train", "--help")
+    result = invoke("finetune", "--help")
     assert result.exit_code == 0
     text = flat(result.output)
     for option in ("--config", "--base-model", "--data", "--out", "--epochs"):
@@ -46,7 +49,9 @@ def test_export_help_and_main_help():
         assert option.lower() in text.lower()
     assert "parity gate" in text and HINT in text
     main = flat(invoke("--help").output)
-    assert "train" in main and "export" in main and "4 missing optional dependency" in main
+    assert "finetune" in main and "export" in main and "4 missing dependency" in main
+    library = flat(CliRunner().invoke(library_app, ["--help"]).output)
+    assert "4 missing optional dependency" in library and "train" not in library.split("Commands")[-1]
 
 
 @pytest.fixture
@@ -57,7 +62,7 @@ def no_torch(monkeypatch):
         monkeypatch.delitem(sys.modules, name, raising=False)
 
 
-@pytest.mark.parametrize("args", [("train",), ("export", "runs/finetune")])
+@pytest.mark.parametrize("args", [("finetune",), ("export", "runs/finetune")])
 def test_missing_dependency_exits_4_with_the_hint(no_torch, args):
     result = invoke(*args)
     assert result.exit_code == ExitCode.MISSING_DEPENDENCY == 4
@@ -81,11 +86,11 @@ def _write_config(path, **settings):
 def test_train_runs_and_overrides_the_config(tiny_base_dir, tiny_dataset_dir, tmp_path):
     config = _write_config(tmp_path / "cfg.json", base_model="nowhere", out=str(tmp_path / "ignored"))
     out = tmp_path / "ckpt"
-    result = invoke("train", "--config", config, "--base-model", tiny_base_dir, "--data", tiny_dataset_dir,
+    result = invoke("finetune", "--config", config, "--base-model", tiny_base_dir, "--data", tiny_dataset_dir,
                     "--out", out, "--epochs", 1)
     assert result.exit_code == ExitCode.OK, result.output
     assert f"checkpoint -> {out}" in result.stdout
-    assert '"epoch": 1' in result.stderr and "feedback-nlp export" in result.stderr
+    assert '"epoch": 1' in result.stderr and "python -m training export" in result.stderr
     state = json.loads((out / "training_state.json").read_text(encoding="utf-8"))
     assert state["config"]["epochs"] == 1 and state["config"]["base_model"] == str(tiny_base_dir)
     assert not (tmp_path / "ignored").exists()
@@ -93,18 +98,18 @@ def test_train_runs_and_overrides_the_config(tiny_base_dir, tiny_dataset_dir, tm
 
 def test_train_usage_errors_exit_2(tiny_base_dir, tiny_dataset_dir, tmp_path):
     bad = _write_config(tmp_path / "bad.json", lr=5)
-    result = invoke("train", "--config", bad, "--data", tiny_dataset_dir)
+    result = invoke("finetune", "--config", bad, "--data", tiny_dataset_dir)
     assert result.exit_code == ExitCode.USAGE and "lr must be in (0, 1), got 5" in result.stderr
     unknown = _write_config(tmp_path / "unknown.json", learning_rate=1e-4)
-    result = invoke("train", "--config", unknown)
+    result = invoke("finetune", "--config", unknown)
     assert result.exit_code == ExitCode.USAGE and "unknown config keys ['learning_rate']" in result.stderr
-    result = invoke("train", "--config", tmp_path / "missing.json")
+    result = invoke("finetune", "--config", tmp_path / "missing.json")
     assert result.exit_code == ExitCode.USAGE and "does not exist" in result.stderr
     good = _write_config(tmp_path / "good.json", base_model=str(tiny_base_dir))
-    result = invoke("train", "--config", good, "--data", tmp_path / "no-data")
+    result = invoke("finetune", "--config", good, "--data", tmp_path / "no-data")
     assert result.exit_code == ExitCode.USAGE and "train.jsonl or dev.jsonl" in result.stderr
-    assert "training.build_dataset" in result.stderr
-    assert invoke("train", "--epochs", 0).exit_code == ExitCode.USAGE
+    assert "python -m training build-dataset" in result.stderr
+    assert invoke("finetune", "--epochs", 0).exit_code == ExitCode.USAGE
     with pytest.raises(InvalidInputError, match="lr must be"):
         run_train(bad, data=tiny_dataset_dir)
 
@@ -117,7 +122,7 @@ def test_export_runs_on_a_tiny_checkpoint(tiny_checkpoint, tiny_dataset_dir, tmp
     assert "parity on 12 dev rows (decisions equal to PyTorch): onnx_fp32 100.00%" in result.stdout
     config = TaggerConfig.load(out)
     assert config.quantization is None and config.extra["parity"]["min_agreement"] == 0.995
-    tagged = invoke("tag", "物流太慢了", "-m", out)
+    tagged = CliRunner().invoke(library_app, ["tag", "物流太慢了", "-m", str(out)])
     assert tagged.exit_code == ExitCode.OK and json.loads(tagged.stdout)["text"] == "物流太慢了"
 
 
