@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -24,13 +25,18 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # build from a copy of what the wheel is made of: no build/ left in the repo, no stale files picked up
+    src = tmp_path_factory.mktemp("src")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(REPO / name, src / name)
+    shutil.copytree(REPO / "feedback_nlp", src / "feedback_nlp", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     try:  # build offline with the installed backend when it is recent enough (license expressions: >= 77)
         import setuptools
 
         isolation = ["--no-build-isolation"] if int(setuptools.__version__.split(".")[0]) >= 77 else []
     except ImportError:
         isolation = []
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", *isolation, "-w", str(out), "-q"],
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", *isolation, "-w", str(out), "-q"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (path,) = out.glob("feedback_nlp-*.whl")

@@ -92,6 +92,7 @@ def test_report_files(report):
 
 
 def test_html_is_self_contained_with_plots(report):
+    pytest.importorskip("matplotlib", reason="plots need the [eval] extra")
     _, out = report
     parser = _Collector()
     parser.feed((out / "report.html").read_text(encoding="utf-8"))
