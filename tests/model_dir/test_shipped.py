@@ -53,3 +53,13 @@ def test_card_numbers_come_from_an_eval_report():
     card = (MODEL_DIR / "README.md").read_text(encoding="utf-8")
     assert re.search(r"Data file sha256 `[0-9a-f]{16}…`", card)
     assert json.loads((MODEL_DIR / "tagger_config.json").read_text())["format_version"] == 2
+
+
+def test_card_quotes_the_published_report():
+    """eval/reports/default (make eval) and the card carry the same test-split numbers."""
+    report = json.loads((Path(__file__).resolve().parents[2] / "eval" / "reports" / "default" / "report.json").read_text())
+    card = (MODEL_DIR / "README.md").read_text(encoding="utf-8")
+    micro = report["model"]["micro"]
+    assert f"| micro precision | {micro['precision']['value']:.3f} [" in card
+    assert f"| micro recall | {micro['recall']['value']:.3f} [" in card
+    assert report["audit"]["data_sha256"][:16] in card
