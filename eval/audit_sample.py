@@ -2,7 +2,7 @@
 
 A labeled file an auditor can run ``feedback-nlp eval`` on without the third-party
 corpora (whose texts are not shipped). The full test split, real reviews included,
-comes from ``python -m training.build_dataset``.
+comes from ``python -m training build-dataset``.
 
     python -m eval audit-sample --out out/audit_sample.jsonl
 """

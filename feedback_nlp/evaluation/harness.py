@@ -1,7 +1,7 @@
 """``evaluate(...)``: score a tagger (and the keyword baseline) on a labeled JSONL file.
 
 >>> from feedback_nlp.evaluation.harness import evaluate                          # doctest: +SKIP
->>> result = evaluate("gold.jsonl", "models/default", out="eval-out")   # doctest: +SKIP
+>>> result = evaluate("gold.jsonl", "default", out="eval-out")   # doctest: +SKIP
 >>> result.model.micro.f1.value, result.ccr_impact.inflation.value      # doctest: +SKIP
 
 The same numbers back ``feedback-nlp eval`` (which writes them with :mod:`feedback_nlp.evaluation.report`),
