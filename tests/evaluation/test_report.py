@@ -201,7 +201,7 @@ def test_keyword_baseline_on_written_hard_cases(tmp_path):
     """The keyword baseline as the evaluated system on the written gold cases (no model needed)."""
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1] / "training" / "data" / "written"
+    root = Path(__file__).resolve().parents[2] / "training" / "data" / "written"
     files = sorted(root.glob("hard_cases_*.jsonl"))
     if not files:
         pytest.skip("no written hard cases")

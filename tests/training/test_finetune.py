@@ -163,7 +163,9 @@ def test_config_file_rejects_unknown_keys(tmp_path):
 def test_shipped_configs_are_valid():
     from pathlib import Path
 
-    for path in sorted((Path(__file__).resolve().parents[1] / "training" / "configs").glob("*.json")):
+    paths = sorted((Path(__file__).resolve().parents[2] / "training" / "configs").glob("*.json"))
+    assert paths
+    for path in paths:
         FinetuneConfig.from_file(path)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "retrain.ipynb"
 OSC10 = ROOT.parent / "shared" / "data" / "online_shopping_10_cats.zip"
 KERNEL_NAME = "feedback-nlp-test"
