@@ -144,6 +144,7 @@ CCR window {p.ccr.window_days} days · tags: {html.escape(result.inputs.tag_sour
 {kpis}
 <p>CCR = {shop['ccr_neg_orders']} negative-feedback orders ÷ {shop['ccr_orders']} valid paid orders.
 Industry position: {pos}. {html.escape(shop['experience_status'] or '')}</p>
+<h2>CCR trend and industry position</h2>
 {f'<img src="{img}" alt="CCR trend and industry position">' if img else _NO_PLOTS}
 <h2>CCR by dimension</h2>{_table(dims, pct_cols=("CCR",))}
 <h2>Tags breakdown (orders per tag)</h2>{_table(tags, pct_cols=("share_of_orders",))}

@@ -139,8 +139,7 @@ def test_build_writes_splits_dataset_and_card(corpus, annotations, written, tmp_
     assert "texts: **11**" in (out / "DATA_CARD.md").read_text(encoding="utf-8")
     assert json.loads((out / "data_card.json").read_text(encoding="utf-8")) == json.loads(json.dumps(card))
 
-    from datasets import load_from_disk
-
+    load_from_disk = pytest.importorskip("datasets", reason="the HF dataset copy needs the [train] extra").load_from_disk
     ds = load_from_disk(str(out / "hf"))
     assert {s: len(ds[s]) for s in SPLITS} == card["by_split"]
 
