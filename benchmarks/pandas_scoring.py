@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feedback_nlp.labels import TAGS
+from feedback_nlp.taxonomy import TAGS
 from feedback_nlp.scoring.policy import DIMENSIONS, SUBMETRICS, Policy, load_policy
 
 DIM = {t.id: t.dimension.value for t in TAGS}

@@ -31,7 +31,7 @@ def _child(engine: str, data: str, memory_limit: str) -> dict:
     sys.path[:0] = [str(ROOT), str(HERE)]
     t0 = time.perf_counter()
     if engine == "duckdb":
-        from feedback_nlp.scoring.inputs import load_inputs
+        from feedback_nlp.scoring.tables import load_inputs
         from feedback_nlp.scoring.score import score_inputs
 
         inputs = load_inputs(data, "seed004", memory_limit=memory_limit, temp_directory=str(Path(data) / "duckdb_tmp"))

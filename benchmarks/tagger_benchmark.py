@@ -3,7 +3,7 @@
     python benchmarks/tagger_benchmark.py --model models/default --checkpoint runs/finetune-tiny-sent
 
 Options: ``--fp32-model PATH`` (default: ``model.fp32.onnx`` next to the int8 model, written by
-``python -m training.export CKPT --keep-fp32``), ``--data FILE ...`` (default: the train, dev and test
+``python -m training export CKPT --keep-fp32``), ``--data FILE ...`` (default: the train, dev and test
 splits of ``data/build/dataset``), ``--threads 2``, ``--batch-size 64``, ``--latency-calls 300``,
 ``--repeats 3`` (throughput passes per engine, taken in turn round the engines; the median is
 reported), ``--limit N`` (first N texts only, for a quick try; the results record it),
@@ -18,7 +18,7 @@ field of every record, no product context):
 2. ``onnx_fp32``: the same tagger on a temporary model directory whose ``model.onnx`` is
    ``model.fp32.onnx`` (``tagger_config.json`` rewritten with its sha256 via ``TaggerConfig``).
 3. ``pytorch_eager``: the fine-tuned checkpoint, fp32, ``no_grad``, encoded with the library's
-   :class:`~feedback_nlp.encoding.TextEncoder`, sorted by length, batches of ``--batch-size``.
+   :class:`~feedback_nlp.tagging.encoding.TextEncoder`, sorted by length, batches of ``--batch-size``.
 4. ``hf_pipeline``: ``transformers.pipeline("text-classification")`` on the same checkpoint
    (sigmoid, ``top_k=None``, ``batch_size``; inputs are not sorted, as a plain pipeline user does).
 
@@ -55,8 +55,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from feedback_nlp import OnnxTagger, TaggerConfig  # noqa: E402
-from feedback_nlp.encoding import TextEncoder  # noqa: E402
-from feedback_nlp.model_config import CARD_FILE, MODEL_FILE, TOKENIZER_FILE, sha256_file  # noqa: E402
+from feedback_nlp.tagging.encoding import TextEncoder  # noqa: E402
+from feedback_nlp.model_dir import CARD_FILE, MODEL_FILE, TOKENIZER_FILE, sha256_file, write_manifest  # noqa: E402
 
 ENGINES = ("onnx_int8", "onnx_fp32", "pytorch_eager", "hf_pipeline")
 TITLES = {"onnx_int8": "ONNX int8 (OnnxTagger)", "onnx_fp32": "ONNX fp32 (OnnxTagger)",
@@ -104,6 +104,7 @@ def fp32_model_dir(int8_dir: Path, fp32_file: Path, tmp: Path) -> Path:
     shutil.copyfile(int8_dir / TOKENIZER_FILE, tmp / TOKENIZER_FILE)
     (tmp / CARD_FILE).write_text("fp32 copy of a model directory, written by benchmarks/tagger_benchmark.py\n", encoding="utf-8")
     dataclasses.replace(config, onnx_sha256=sha256_file(tmp / MODEL_FILE), quantization=None).save(tmp)
+    write_manifest(tmp)  # export embedded the label order in model.fp32.onnx too
     return tmp
 
 

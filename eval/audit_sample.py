@@ -2,14 +2,13 @@
 
 A labeled file an auditor can run ``feedback-nlp eval`` on without the third-party
 corpora (whose texts are not shipped). The full test split, real reviews included,
-comes from ``python -m training.build_dataset``.
+comes from ``python -m training build-dataset``.
 
-    python -m eval.audit_sample --out out/audit_sample.jsonl
+    python -m eval audit-sample --out out/audit_sample.jsonl
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -30,15 +29,3 @@ def write_audit_sample(out: Path, written_dir: Path = WRITTEN, split: str = "tes
                         f.write(json.dumps(r, ensure_ascii=False) + "\n")
                         n += 1
     return n
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="out/audit_sample.jsonl")
-    ap.add_argument("--split", default="test", choices=["train", "dev", "test"])
-    a = ap.parse_args()
-    print(f"{write_audit_sample(Path(a.out), split=a.split)} {a.split}-split written records -> {a.out}")
-
-
-if __name__ == "__main__":
-    main()

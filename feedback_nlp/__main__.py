@@ -1,5 +1,5 @@
 """``python -m feedback_nlp`` runs the ``feedback-nlp`` command line."""
 
-from feedback_nlp.cli import app
+from feedback_nlp.cli import main
 
-app(prog_name="feedback-nlp")
+main()

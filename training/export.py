@@ -8,25 +8,28 @@ The pipeline, in order (each step is its own function so that steps can be inser
    :data:`OPSET`, one self-contained file (no external weights), dynamic batch and
    sequence axes.
 3. ONNX post-processing: :func:`optimize_onnx` (ONNX Runtime's transformer fusions:
-   attention, LayerNorm, GELU) and :func:`quantize_onnx` (dynamic int8 weights), then
+   attention, LayerNorm, GELU) and :func:`quantize_onnx` (int8 weights, batch-independent), then
    the **parity gate** (:func:`parity_gate`): on a dev set, PyTorch, ONNX fp32 and ONNX
    int8 decisions must agree on ≥ 99.5% of (text, tag) pairs, or the export fails.
-4. :func:`save_tokenizer` — ``tokenizer.json`` with no truncation or padding baked in
+4. :func:`embed_graph_metadata` — the label order and the position limit go into the
+   graph's ``metadata_props``, so a config that lies about them fails at load.
+5. :func:`save_tokenizer` — ``tokenizer.json`` with no truncation or padding baked in
    (the library truncates per encoding).
-5. ``tagger_config.json`` via :class:`feedback_nlp.TaggerConfig` (sha256 of the final
-   ``model.onnx``, library versions), then the ``README.md`` model card.
+6. ``tagger_config.json`` via :class:`feedback_nlp.TaggerConfig` (sha256 of the final
+   ``model.onnx``, library versions), the ``README.md`` model card, and last
+   ``manifest.json`` (sha256 of every file).
 
-``tagger_config.json`` is written last and removed first, so an interrupted export
-leaves a directory that fails to load instead of one that loads with stale settings.
+``manifest.json`` and ``tagger_config.json`` are removed first and written last, so an
+interrupted export leaves a directory that fails to load instead of one that loads with
+stale settings. The contract itself (names, config, manifest, card template) is
+:mod:`feedback_nlp.model_dir`.
 """
 
 from __future__ import annotations
 
 import logging
-import platform
 import warnings
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -34,18 +37,32 @@ from typing import Any
 import torch
 from tokenizers import Tokenizer
 
-from feedback_nlp.encoding import TextEncoder
-from feedback_nlp.errors import FeedbackNLPError
-from feedback_nlp.labels import TAGS_BY_ID
-from feedback_nlp.model_config import CARD_FILE, CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE, TaggerConfig, sha256_file
+from feedback_nlp.errors import ConfigError, ParityError
+from feedback_nlp.model_dir import (
+    CARD_FILE,
+    CONFIG_FILE,
+    FORMAT_VERSION,
+    INPUT_NAMES,
+    MANIFEST_FILE,
+    METADATA_FORMAT,
+    METADATA_LABELS,
+    METADATA_MAX_POSITIONS,
+    MODEL_FILE,
+    OUTPUT_NAME,
+    TOKENIZER_FILE,
+    TaggerConfig,
+    sha256_file,
+    write_manifest,
+)
+from feedback_nlp.model_dir.card import render_model_card
+from feedback_nlp.model_dir.versions import library_versions
+from feedback_nlp.tagging.encoding import TextEncoder
 
-__all__ = ["ParityError", "optimize_onnx", "quantize_onnx", "parity_gate", "OPSET", "INPUT_NAMES", "OUTPUT_NAME", "export_model_dir", "export_onnx", "save_tokenizer",
-           "library_versions", "render_model_card"]
+__all__ = ["ParityError", "optimize_onnx", "quantize_onnx", "parity_gate", "OPSET", "export_model_dir", "export_onnx",
+           "save_tokenizer", "embed_graph_metadata", "export_checkpoint", "FP32_FILE"]
 
 OPSET = 20
-INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
-OUTPUT_NAME = "logits"
-_VERSIONED_PACKAGES = ("feedback-nlp", "torch", "transformers", "onnxruntime", "onnx", "onnxscript", "tokenizers")
+FP32_FILE = "model.fp32.onnx"  # kept with keep_fp32=True, for benchmarks (covered by the manifest)
 
 
 class _LogitsOnly(torch.nn.Module):
@@ -57,21 +74,6 @@ class _LogitsOnly(torch.nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
         return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
-
-
-def library_versions() -> dict[str, str]:
-    """Versions recorded in ``tagger_config.json`` (packages not installed are left out)."""
-    versions = {"python": platform.python_version()}
-    for package in _VERSIONED_PACKAGES:
-        try:
-            versions[package.replace("-", "_")] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
-    if "feedback_nlp" not in versions:  # running from a checkout that is not pip-installed
-        import feedback_nlp
-
-        versions["feedback_nlp"] = feedback_nlp.__version__
-    return versions
 
 
 def export_onnx(model: torch.nn.Module, path: str | PathLike[str], *, max_length: int = 128, opset: int = OPSET) -> Path:
@@ -115,10 +117,6 @@ def export_onnx(model: torch.nn.Module, path: str | PathLike[str], *, max_length
     return path
 
 
-class ParityError(FeedbackNLPError):
-    """The exported model's decisions differ from PyTorch's on too many (text, tag) pairs."""
-
-
 def optimize_onnx(src: Path, dst: Path, bert_config: Any) -> Path:
     """Fuse attention / LayerNorm / GELU with ONNX Runtime's transformer optimizer (CPU)."""
     from onnxruntime.transformers.optimizer import optimize_model
@@ -144,7 +142,7 @@ def quantize_onnx(src: Path, dst: Path, method: str = "int8-weights") -> Path:
     text's probabilities change with its batch neighbours (Δp up to 0.2 measured).
     """
     if method not in QUANTIZATIONS:
-        raise ValueError(f"unknown quantization {method!r}; valid: {', '.join(QUANTIZATIONS)}")
+        raise ConfigError(f"unknown quantization {method!r}; valid: {', '.join(QUANTIZATIONS)}")
     if method == "int8-dynamic":
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -248,13 +246,31 @@ def save_tokenizer(tokenizer: Tokenizer, path: str | PathLike[str]) -> Path:
     return path
 
 
-def _check_arguments(model: torch.nn.Module, labels: Sequence[str], config: TaggerConfig) -> None:
+def _check_arguments(model: torch.nn.Module, labels: Sequence[str], config: TaggerConfig) -> int:
+    """Fail fast on a config the model cannot honour; return the model's position limit."""
     n_out = getattr(model.config, "num_labels", None)
     if n_out is not None and n_out != len(labels):
-        raise ValueError(f"the model has {n_out} outputs but {len(labels)} labels were given: {list(labels)}")
+        raise ConfigError(f"the model has {n_out} outputs but {len(labels)} labels were given: {list(labels)}")
     positions = getattr(model.config, "max_position_embeddings", None)
     if positions is not None and config.max_length > positions:
-        raise ValueError(f"max_length={config.max_length} exceeds the model's max_position_embeddings={positions}")
+        raise ConfigError(f"max_length={config.max_length} exceeds the model's max_position_embeddings={positions}")
+    return int(positions) if positions is not None else config.max_length
+
+
+def embed_graph_metadata(path: str | PathLike[str], labels: Sequence[str], max_positions: int) -> Path:
+    """Record the label order and the position limit in the ONNX graph's ``metadata_props`` (weights untouched)."""
+    import json
+
+    import onnx
+
+    path = Path(path)
+    model = onnx.load(str(path))
+    props = {p.key: p.value for p in model.metadata_props}
+    props.update({METADATA_LABELS: json.dumps(list(labels)), METADATA_MAX_POSITIONS: str(int(max_positions)),
+                  METADATA_FORMAT: str(FORMAT_VERSION)})
+    onnx.helper.set_model_props(model, props)
+    onnx.save(model, str(path))
+    return path
 
 
 def export_model_dir(
@@ -290,16 +306,17 @@ def export_model_dir(
         use_context=use_context, context_max_length=context_max_length, base_model=base_model,
         extra=dict(extra_config or {}),
     )
-    _check_arguments(model, labels, draft)
+    max_positions = _check_arguments(model, labels, draft)
 
     out.mkdir(parents=True, exist_ok=True)
+    (out / MANIFEST_FILE).unlink(missing_ok=True)
     (out / CONFIG_FILE).unlink(missing_ok=True)
 
     onnx_path = export_onnx(model, out / MODEL_FILE, max_length=max_length)
     quantization: str | None = None
     parity: dict[str, Any] | None = None
     if optimize or quantize:
-        fp32 = out / "model.fp32.onnx"
+        fp32 = out / FP32_FILE
         onnx_path.replace(fp32)
         if optimize:
             optimize_onnx(fp32, fp32, model.config)
@@ -314,9 +331,12 @@ def export_model_dir(
                                  use_context=use_context, min_agreement=min_agreement)
         final.replace(onnx_path)
         if fp32.exists() and keep_fp32:
-            fp32.replace(out / "model.fp32.onnx")
+            embed_graph_metadata(fp32, labels, max_positions)
         else:
             fp32.unlink(missing_ok=True)
+    if not keep_fp32:
+        (out / FP32_FILE).unlink(missing_ok=True)  # a stale one from an earlier export would break the manifest
+    embed_graph_metadata(onnx_path, labels, max_positions)
 
     save_tokenizer(tokenizer, out / TOKENIZER_FILE)
     config = TaggerConfig(
@@ -327,61 +347,8 @@ def export_model_dir(
     )
     (out / CARD_FILE).write_text(render_model_card(config), encoding="utf-8")
     config.save(out)
+    write_manifest(out)
     return out
-
-
-_CARD = """\
-# feedback-nlp tagger
-
-Multi-label negative-feedback tagger for Chinese consumer feedback (reviews, after-sales
-reasons, complaints, chat). Each text gets zero or more of the {n_labels} tags below; no tag
-means no dissatisfaction. Load it with `feedback_nlp.OnnxTagger.from_pretrained("<this dir>")`.
-
-## Labels and thresholds
-
-| tag | 中文 | dimension | threshold |
-|---|---|---|---|
-{label_rows}
-
-## Input
-
-- max length: {max_length} tokens (longer texts are cut; their status is `truncated`)
-- product context: {context}
-
-## Evaluation
-
-{metrics}
-
-## Files
-
-- `model.onnx` sha256: `{sha}`
-- quantization: {quantization}
-- base model: {base_model}
-- created: {created_at}
-
-## Versions
-
-{versions}
-"""
-
-_NO_METRICS = "_Not measured yet._ Run the eval harness on the frozen test split and put its report here."
-
-
-def render_model_card(config: TaggerConfig, metrics_markdown: str | None = None) -> str:
-    """The ``README.md`` model card; ``metrics_markdown`` is the eval harness's report."""
-    rows = "\n".join(
-        f"| `{label}` | {TAGS_BY_ID[label].name_zh} | {TAGS_BY_ID[label].dimension.value} | {config.thresholds[label]:.3f} |"
-        for label in config.labels
-    )
-    context = (
-        f"second segment of the pair, at most {config.context_max_length} tokens" if config.use_context else "not used"
-    )
-    versions = "\n".join(f"- {name}: {version}" for name, version in config.versions.items()) or "- (not recorded)"
-    return _CARD.format(
-        n_labels=len(config.labels), label_rows=rows, max_length=config.max_length, context=context,
-        metrics=metrics_markdown or _NO_METRICS, sha=config.onnx_sha256, quantization=config.quantization or "none (fp32)",
-        base_model=config.base_model or "(not recorded)", created_at=config.created_at, versions=versions,
-    )
 
 
 def load_checkpoint_model(ckpt: str | PathLike[str]) -> torch.nn.Module:
@@ -401,8 +368,6 @@ def export_checkpoint(checkpoint: str | PathLike[str], out_dir: str | PathLike[s
     """Export a ``training.finetune`` output directory (weights, tokenizer, tuned thresholds)."""
     import json
 
-    from transformers import AutoModelForSequenceClassification
-
     ckpt = Path(checkpoint)
     state = json.loads((ckpt / "training_state.json").read_text(encoding="utf-8"))
     cfg = state["config"]
@@ -419,31 +384,7 @@ def export_checkpoint(checkpoint: str | PathLike[str], out_dir: str | PathLike[s
         base_model=cfg["base_model"],
         extra_config={"threshold_tuning": {"precision_floor": cfg["precision_floor"], "split": "dev",
                                            "per_label": {t: state["thresholds"][t] for t in labels}},
-                      "training": {k: cfg[k] for k in ("epochs", "batch_size", "lr", "seed", "data")} | {
+                      "training": {k: cfg[k] for k in ("epochs", "batch_size", "lr", "seed", "data") if k in cfg} | {
                           "best_epoch_dev_micro_f1": state["summary"]["best_dev_micro@0.5_f1"]}},
         optimize=optimize, quantize=quantize, parity_rows=rows, min_agreement=min_agreement, keep_fp32=keep_fp32,
     )
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    import argparse
-    import json
-
-    ap = argparse.ArgumentParser(description="Export a fine-tuned checkpoint to an ONNX model directory (with parity gate).")
-    ap.add_argument("checkpoint", help="output directory of training.finetune")
-    ap.add_argument("--out", default="models/default")
-    ap.add_argument("--dev", default="data/build/dataset/dev.jsonl", help="records for the parity gate ('' to skip)")
-    ap.add_argument("--no-optimize", action="store_true")
-    ap.add_argument("--no-quantize", action="store_true")
-    ap.add_argument("--min-agreement", type=float, default=0.995)
-    ap.add_argument("--keep-fp32", action="store_true", help="also keep model.fp32.onnx (for benchmarks)")
-    a = ap.parse_args(argv)
-    out = export_checkpoint(a.checkpoint, a.out, dev=a.dev or None, optimize=not a.no_optimize,
-                            quantize=not a.no_quantize, min_agreement=a.min_agreement, keep_fp32=a.keep_fp32)
-    config = TaggerConfig.load(out)
-    print(json.dumps({"out": str(out), "quantization": config.quantization, "parity": config.extra.get("parity"),
-                      "size_mb": round((out / MODEL_FILE).stat().st_size / 2**20, 2)}))
-
-
-if __name__ == "__main__":
-    main()

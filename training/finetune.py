@@ -1,10 +1,10 @@
 """Fine-tune a BERT-family base as the multi-label negative-feedback tagger.
 
-    python -m training.finetune --config training/configs/default.json
-    python -m training.finetune --config training/configs/default.json --base-model hfl/chinese-roberta-wwm-ext
+    python -m training finetune --config training/configs/default.json
+    python -m training finetune --base-model hfl/chinese-roberta-wwm-ext
 
 Sigmoid/BCE over the 14 tags, optional product context as the second segment (encoded
-by the library's own :class:`feedback_nlp.encoding.TextEncoder`, so training and
+by the library's own :class:`feedback_nlp.tagging.encoding.TextEncoder`, so training and
 inference see identical inputs), positive-class weighting for rare tags, early
 stopping on dev, fixed seeds, metrics logged per epoch, and per-tag thresholds tuned
 on dev for maximum recall at a precision floor. Writes a PyTorch checkpoint
@@ -13,7 +13,6 @@ directory that ``training.export`` turns into a model directory.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import random
@@ -25,12 +24,17 @@ import numpy as np
 import torch
 from tokenizers import Tokenizer
 
-from feedback_nlp.encoding import TextEncoder
-from feedback_nlp.labels import TAG_IDS
+from feedback_nlp.errors import ConfigError
+from feedback_nlp.tagging.encoding import TextEncoder
+from feedback_nlp.taxonomy import TAG_IDS
 from training.optimizer import adamw
 from training.thresholds import tune_thresholds
 
 TRAINING_STATE = "training_state.json"
+
+
+#: the config file ``python -m training finetune`` reads when given none
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "default.json"
 
 
 @dataclass
@@ -62,16 +66,16 @@ class FinetuneConfig:
     def __post_init__(self):
         for name in ("epochs", "batch_size", "max_length"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)!r}")
+                raise ConfigError(f"{name} must be ≥ 1, got {getattr(self, name)!r}")
         if not 0 < self.precision_floor <= 1:
-            raise ValueError(f"precision_floor must be in (0, 1], got {self.precision_floor!r}")
+            raise ConfigError(f"precision_floor must be in (0, 1], got {self.precision_floor!r}")
         if not 0 < self.lr < 1:
-            raise ValueError(f"lr must be in (0, 1), got {self.lr!r}")
+            raise ConfigError(f"lr must be in (0, 1), got {self.lr!r}")
         if self.context_max_length >= self.max_length:
-            raise ValueError(f"context_max_length ({self.context_max_length}) must be < max_length ({self.max_length})")
+            raise ConfigError(f"context_max_length ({self.context_max_length}) must be < max_length ({self.max_length})")
         unknown = set(self.labels) - set(TAG_IDS)
         if unknown:
-            raise ValueError(f"unknown labels {sorted(unknown)}; valid: {', '.join(TAG_IDS)}")
+            raise ConfigError(f"unknown labels {sorted(unknown)}; valid: {', '.join(TAG_IDS)}")
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> FinetuneConfig:
@@ -80,7 +84,7 @@ class FinetuneConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         bad = set(data) - names
         if bad:
-            raise ValueError(f"unknown config keys {sorted(bad)} in {path}; valid: {', '.join(sorted(names))}")
+            raise ConfigError(f"unknown config keys {sorted(bad)} in {path}; valid: {', '.join(sorted(names))}")
         return cls(**data)
 
 
@@ -192,7 +196,7 @@ def finetune(cfg: FinetuneConfig, log=print) -> Path:
                           ("cpu" if cfg.device == "auto" else cfg.device))
     model.to(device)
     if model.config.max_position_embeddings < cfg.max_length:
-        raise ValueError(f"max_length {cfg.max_length} > base model positions {model.config.max_position_embeddings}")
+        raise ConfigError(f"max_length {cfg.max_length} > base model positions {model.config.max_position_embeddings}")
     pos = y_train.sum(0)
     pos_weight = torch.tensor(np.clip(np.sqrt((len(y_train) - pos) / np.maximum(pos, 1)), 1.0, cfg.max_pos_weight), dtype=torch.float32, device=device)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
@@ -272,28 +276,3 @@ def retune_thresholds(checkpoint: str | Path, precision_floor: float | None = No
     (ckpt / TRAINING_STATE).write_text(json.dumps(state, indent=2, ensure_ascii=False), encoding="utf-8")
     log(json.dumps(state["summary"]))
     return state
-
-
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--config", default=str(Path(__file__).parent / "configs" / "default.json"))
-    ap.add_argument("--base-model", default=None, help="local directory or Hugging Face id of a BERT-family checkpoint")
-    ap.add_argument("--data", default=None)
-    ap.add_argument("--out", default=None)
-    ap.add_argument("--epochs", type=int, default=None)
-    ap.add_argument("--seed", type=int, default=None)
-    ap.add_argument("--max-train-examples", type=int, default=None)
-    ap.add_argument("--retune-thresholds", metavar="CHECKPOINT", default=None,
-                    help="only re-tune the dev thresholds of a fine-tuned checkpoint (no training)")
-    ap.add_argument("--precision-floor", type=float, default=None)
-    a = ap.parse_args(argv)
-    if a.retune_thresholds:
-        retune_thresholds(a.retune_thresholds, a.precision_floor)
-        return
-    cfg = FinetuneConfig.from_file(a.config, base_model=a.base_model, data=a.data, out=a.out, epochs=a.epochs,
-                                   seed=a.seed, max_train_examples=a.max_train_examples, precision_floor=a.precision_floor)
-    finetune(cfg)
-
-
-if __name__ == "__main__":
-    main()

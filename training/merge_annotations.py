@@ -9,18 +9,18 @@ Reads the sampler's candidates (with text, ignored by git) and each annotator's
   double-annotated items, next to the first, and the adjudicated decision
   (from ``adjudication.jsonl`` when present).
 
-    python -m training.merge_annotations --work .annotate
-    python -m training.merge_annotations --work .annotate/r2 --name real-r2
+    python -m training merge-annotations --work .annotate
+    python -m training merge-annotations --work .annotate/r2 --name real-r2
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from pathlib import Path
 
-from feedback_nlp.labels import validate_tags
+from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.taxonomy import validate_tags
 
 OUT = Path(__file__).parent / "data" / "annotations"
 
@@ -46,7 +46,7 @@ def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real", firs
         items = read_jsonl(work / f"slice-{i}.jsonl")
         labels = read_jsonl(work / f"labels-{i}.jsonl")
         if [x["id"] for x in items] != [x["id"] for x in labels]:
-            raise ValueError(f"labels-{i}.jsonl is not aligned with slice-{i}.jsonl")
+            raise InvalidInputError(f"labels-{i}.jsonl is not aligned with slice-{i}.jsonl")
         for it, lab in zip(items, labels):
             annotator = f"ann-{i + first_annotator - 1}"
             target = first if primary[it["id"]] == annotator else second
@@ -66,7 +66,7 @@ def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real", firs
                 a2, ann2 = second[rid]
                 decided = adjud.get(rid)
                 if a2 != tags and decided is None:
-                    raise ValueError(f"{rid}: annotators disagree and no adjudication is recorded")
+                    raise InvalidInputError(f"{rid}: annotators disagree and no adjudication is recorded")
                 if decided is not None:
                     final = validate_tags(decided["labels"])
                     n_changed += final != tags
@@ -82,18 +82,3 @@ def merge(work: Path, out: Path = OUT, slices: int = 4, name: str = "real", firs
                 **({"selection": c["selection"]} if "selection" in c else {}),
             }, ensure_ascii=False) + "\n")
     return {"real": len(first), "double": len(second), "adjudication_changed_first_label": n_changed}
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--work", default=".annotate")
-    ap.add_argument("--out", default=str(OUT))
-    ap.add_argument("--name", default="real", help="output file name: real (round 1), real-r2, ...")
-    ap.add_argument("--slices", type=int, default=4)
-    ap.add_argument("--first-annotator", type=int, default=1, help="number of the annotator of slice 1 (ann-N)")
-    args = ap.parse_args()
-    print(json.dumps(merge(Path(args.work), Path(args.out), slices=args.slices, name=args.name, first_annotator=args.first_annotator)))
-
-
-if __name__ == "__main__":
-    main()

@@ -4,19 +4,22 @@ Every number in the card comes from ``feedback-nlp eval`` run on the frozen test
 (``report.json``), the training state and the data card; nothing is typed by hand.
 
     feedback-nlp eval data/build/dataset/test.jsonl --model models/default --out runs/eval-test
-    python -m training.model_card --model models/default --report runs/eval-test/report.json \
+    python -m training model-card models/default --report runs/eval-test/report.json \
         --checkpoint runs/finetune-tiny-sent --data-card data/build/dataset/data_card.json
+
+The card is part of the model directory, so its manifest is re-written afterwards.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
+from os import PathLike
 from pathlib import Path
 
-from feedback_nlp.labels import TAGS_BY_ID
-from feedback_nlp.model_config import CARD_FILE, TaggerConfig
-from training.export import render_model_card
+from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.model_dir import CARD_FILE, TaggerConfig, write_manifest
+from feedback_nlp.model_dir.card import render_model_card
+from feedback_nlp.taxonomy import TAGS_BY_ID
 
 TARGETS = {"micro precision": ("micro", "precision", 0.90, ">="), "micro recall": ("micro", "recall", 0.80, ">="),
            "FPR on written traps": ("trap", "fpr", 0.05, "<=")}
@@ -109,22 +112,21 @@ def metrics_markdown(report: dict, state: dict | None, data_card: dict | None) -
     return "\n".join(L)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default="models/default")
-    ap.add_argument("--report", required=True)
-    ap.add_argument("--checkpoint", default=None, help="training.finetune output (for the training section)")
-    ap.add_argument("--data-card", default=None)
-    a = ap.parse_args()
-    report = json.loads(Path(a.report).read_text(encoding="utf-8"))
-    state = json.loads((Path(a.checkpoint) / "training_state.json").read_text(encoding="utf-8")) if a.checkpoint else None
-    card = json.loads(Path(a.data_card).read_text(encoding="utf-8")) if a.data_card else None
-    config = TaggerConfig.load(a.model)
-    if report["audit"].get("model_files", {}).get("model.onnx") not in (None, config.onnx_sha256):
-        raise SystemExit("the report was made with a different model.onnx than the one in --model; re-run the eval")
-    (Path(a.model) / CARD_FILE).write_text(render_model_card(config, metrics_markdown(report, state, card)), encoding="utf-8")
-    print(f"wrote {Path(a.model) / CARD_FILE}")
+def write_model_card(model: str | PathLike[str], report: str | PathLike[str], *, checkpoint: str | PathLike[str] | None = None,
+                     data_card: str | PathLike[str] | None = None) -> Path:
+    """Write ``model/README.md`` from an eval ``report.json`` (plus training state and data card); return its path.
 
-
-if __name__ == "__main__":
-    main()
+    Raises :class:`InvalidInputError` when the report was made with another ``model.onnx``.
+    """
+    root = Path(model)
+    data = json.loads(Path(report).read_text(encoding="utf-8"))
+    state = json.loads((Path(checkpoint) / "training_state.json").read_text(encoding="utf-8")) if checkpoint else None
+    card = json.loads(Path(data_card).read_text(encoding="utf-8")) if data_card else None
+    config = TaggerConfig.load(root)
+    if data["audit"].get("model_files", {}).get("model.onnx") not in (None, config.onnx_sha256):
+        raise InvalidInputError("the report was made with a different model.onnx than the one in the model directory; "
+                                "re-run the eval")
+    path = root / CARD_FILE
+    path.write_text(render_model_card(config, metrics_markdown(data, state, card)), encoding="utf-8")
+    write_manifest(root)
+    return path

@@ -4,13 +4,12 @@ Runs on CPU or GPU, writes a checkpoint every ``--save-every`` steps and resumes
 from it automatically, reports held-out MLM loss and masked-token accuracy, and
 saves the final base model (safetensors + config + tokenizer.json) for fine-tuning.
 
-    python -m training.pretrain --data data/build/pretrain --out models/base-zh-mini \
+    python -m training pretrain --data data/build/pretrain --out models/base-zh-mini \
         --layers 4 --hidden 256 --steps 20000
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import shutil
@@ -22,6 +21,7 @@ import numpy as np
 import torch
 from transformers import BertConfig, BertForMaskedLM
 
+from feedback_nlp.errors import ConfigError
 from training import mlm_data
 from training.optimizer import adamw
 
@@ -51,9 +51,9 @@ class PretrainConfig:
 
     def __post_init__(self):
         if self.hidden % self.heads:
-            raise ValueError(f"hidden ({self.hidden}) must be divisible by heads ({self.heads})")
+            raise ConfigError(f"hidden ({self.hidden}) must be divisible by heads ({self.heads})")
         if not 0 < self.mask_prob < 1:
-            raise ValueError(f"mask_prob must be in (0, 1), got {self.mask_prob}")
+            raise ConfigError(f"mask_prob must be in (0, 1), got {self.mask_prob}")
 
 
 class Masker:
@@ -193,19 +193,3 @@ def pretrain(cfg: PretrainConfig) -> dict:
               "eval_lines": n_eval, "parameters": sum(p.numel() for p in model.parameters())}
     (out / "pretrain_metrics.json").write_text(json.dumps(result, indent=2))
     return result
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    for f, v in asdict(PretrainConfig()).items():
-        flag = "--" + f.replace("_", "-")
-        if isinstance(v, bool):
-            ap.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"), default=v)
-        else:
-            ap.add_argument(flag, type=type(v), default=v)
-    args = ap.parse_args()
-    pretrain(PretrainConfig(**vars(args)))
-
-
-if __name__ == "__main__":
-    main()

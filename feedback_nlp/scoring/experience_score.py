@@ -14,7 +14,7 @@ import pandas as pd
 
 from feedback_nlp.scoring._sql import fetch_df
 from feedback_nlp.scoring.ccr import rank_within_industry, shops_table
-from feedback_nlp.scoring.inputs import Inputs
+from feedback_nlp.scoring.tables import Inputs
 from feedback_nlp.scoring.policy import DIMENSIONS, SUBMETRICS, Policy
 
 __all__ = ["SUBMETRIC_TABLES", "SUBMETRIC_FIELDS", "submetric_values", "compute_experience"]

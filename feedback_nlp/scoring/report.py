@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from feedback_nlp.labels import TAGS_BY_ID
+from feedback_nlp.extras import has_module, pip_hint
+from feedback_nlp.taxonomy import TAGS_BY_ID
 from feedback_nlp.scoring.ccr import CCR_DIMENSIONS, ccr_orders, ccr_over_dates
 from feedback_nlp.scoring.policy import SUBMETRICS
 
@@ -53,6 +54,9 @@ def _png(fig) -> str:
 
 
 def _plots(shop: dict, trend: pd.DataFrame, industry_ccr: pd.Series) -> str:
+    """The charts as a data URL; ``""`` without matplotlib (the ``eval`` extra): the tables carry every number."""
+    if not has_module("matplotlib"):
+        return ""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -87,6 +91,9 @@ def _table(df: pd.DataFrame, pct_cols: tuple[str, ...] = ()) -> str:
             cells.append(f"<td class='{'num' if num else ''}'>{_fmt(v, pct=c in pct_cols)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+_NO_PLOTS = f"<p><i>Charts left out: matplotlib is not installed ({html.escape(pip_hint('eval'))}).</i></p>"
 
 
 def render_shop_report(result: "ScoreResult", shop_id: str, trend: pd.DataFrame, drill: pd.DataFrame) -> str:
@@ -137,7 +144,8 @@ CCR window {p.ccr.window_days} days · tags: {html.escape(result.inputs.tag_sour
 {kpis}
 <p>CCR = {shop['ccr_neg_orders']} negative-feedback orders ÷ {shop['ccr_orders']} valid paid orders.
 Industry position: {pos}. {html.escape(shop['experience_status'] or '')}</p>
-<img src="{img}" alt="CCR trend and industry position">
+<h2>CCR trend and industry position</h2>
+{f'<img src="{img}" alt="CCR trend and industry position">' if img else _NO_PLOTS}
 <h2>CCR by dimension</h2>{_table(dims, pct_cols=("CCR",))}
 <h2>Tags breakdown (orders per tag)</h2>{_table(tags, pct_cols=("share_of_orders",))}
 {products}

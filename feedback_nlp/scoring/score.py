@@ -14,7 +14,7 @@ import pandas as pd
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.scoring.ccr import CCR_DIMENSIONS, ccr_by_product, ccr_by_tag, compute_ccr, prepare_feedback
 from feedback_nlp.scoring.experience_score import SUBMETRIC_FIELDS, compute_experience, wide_submetrics
-from feedback_nlp.scoring.inputs import Inputs, Tagger, load_inputs
+from feedback_nlp.scoring.tables import Inputs, Tagger, load_inputs
 from feedback_nlp.scoring.policy import SUBMETRICS, Policy, load_policy
 
 __all__ = ["ScoreResult", "score", "score_inputs", "write_outputs", "parse_date", "SHOP_COLUMNS"]

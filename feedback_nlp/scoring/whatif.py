@@ -3,7 +3,7 @@ show per shop how much CCR and the experience score move.
 
 A: the tags of ``tagger`` (or, without a tagger, the tags given in the feedback file).
 B: ``baseline_tags`` (feedback_id → tags) when given, else ``baseline.predict`` — by default
-``feedback_nlp.keyword_baseline.KeywordTagger()``, imported only when needed.
+``feedback_nlp.tagging.keyword_baseline.KeywordTagger()``, imported only when needed.
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from feedback_nlp.scoring.inputs import Tagger, load_inputs, set_feedback_tags, tags_from_tagger
+from feedback_nlp.scoring.tables import Tagger, load_inputs, set_feedback_tags, tags_from_tagger
 from feedback_nlp.scoring.policy import Policy, load_policy
 from feedback_nlp.scoring.score import parse_date, score_inputs
 
-__all__ = ["whatif", "default_baseline"]
+__all__ = ["whatif", "default_baseline", "write_whatif"]
 
 COMPARED = ["ccr", "ccr_product", "ccr_content", "ccr_service", "ccr_logistics", "experience_score", "score_product", "score_logistics", "score_service"]
 
 
 def default_baseline() -> Tagger:
-    from feedback_nlp.keyword_baseline import KeywordTagger
+    from feedback_nlp.tagging.keyword_baseline import KeywordTagger
 
     return KeywordTagger()
 
@@ -72,3 +72,12 @@ def whatif(
     counts.columns = ["tagged_feedback_a", "tagged_feedback_b", "feedback_with_changed_tags"]
     out = out.merge(counts, left_on="shop_id", right_index=True, how="left")
     return out.sort_values("shop_id").reset_index(drop=True)
+
+
+def write_whatif(table: pd.DataFrame, path: str | Path) -> str:
+    """Write the what-if table as CSV; return a one-line summary of the mean changes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False)
+    return (f"what-if (keyword - model): mean CCR change {table['ccr_delta'].mean():+.4f}, mean experience "
+            f"score change {table['experience_score_delta'].mean():+.3f} -> {path}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from feedback_nlp.scoring.inputs import SCHEMA
+from feedback_nlp.scoring.schema import SCHEMA
 from feedback_nlp.scoring.policy import load_policy
 
 ORDER_DEFAULTS = {"industry": "food", "is_abnormal": "false", "is_presale": "false", "needs_shipping": "true",
@@ -62,6 +62,6 @@ class FakeTagger:
 
     def predict(self, texts, contexts=None):
         self.calls += 1
-        from feedback_nlp.labels import TAG_IDS
+        from feedback_nlp.taxonomy import TAG_IDS
 
         return [[t for t in TAG_IDS if f"#{t}" in (x or "")] for x in texts]

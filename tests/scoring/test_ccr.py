@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feedback_nlp.scoring.inputs import load_inputs
+from feedback_nlp.scoring.tables import load_inputs
 from feedback_nlp.scoring.score import score, score_inputs
 
 from .helpers import fb, make_data, policy

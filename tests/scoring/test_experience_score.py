@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from feedback_nlp.scoring.ccr import rank_within_industry
-from feedback_nlp.scoring.inputs import load_inputs
+from feedback_nlp.scoring.tables import load_inputs
 from feedback_nlp.scoring.policy import DIMENSIONS, SUBMETRICS
 from feedback_nlp.scoring.score import score
 

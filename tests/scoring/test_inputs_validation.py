@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.scoring.inputs import InputValidationError, load_inputs
+from feedback_nlp.errors import InputValidationError
+from feedback_nlp.scoring.tables import load_inputs
 
 from .helpers import FakeTagger, fb, make_data, policy, write_table
 

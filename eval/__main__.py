@@ -1,0 +1,49 @@
+"""``python -m eval``: the repository's evaluation commands (repo-only; the harness is ``feedback_nlp.evaluation``).
+
+    python -m eval audit-sample --out out/audit_sample.jsonl
+    python -m eval reports                      # regenerate eval/reports/<model>/ for every shipped model
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from feedback_nlp.cli.exit_on_error import exit_on_error
+
+app = typer.Typer(name="python -m eval", no_args_is_help=True, add_completion=False,
+                  help="Evaluation sets, published reports of the shipped models, and the audit sample.")
+
+
+@app.command("audit-sample")
+def audit_sample_cmd(
+    out: Annotated[Path, typer.Option("--out", help="JSONL file to write.", dir_okay=False)] = Path("out/audit_sample.jsonl"),
+    split: Annotated[str, typer.Option("--split", help="train, dev or test.")] = "test",
+) -> None:
+    """Write the team-written gold records of one frozen split (no third-party text) for `feedback-nlp eval`."""
+    from eval.audit_sample import write_audit_sample
+
+    if split not in ("train", "dev", "test"):
+        raise typer.BadParameter(f"--split must be train, dev or test, got {split!r}")
+    typer.echo(f"{write_audit_sample(out, split=split)} {split}-split written records -> {out}")
+
+
+@app.command("reports")
+def reports_cmd(
+    data: Annotated[Path, typer.Option("--data", help="Labeled test split (python -m training build-dataset).",
+                                       dir_okay=False)] = Path("data/build/dataset/test.jsonl"),
+    out: Annotated[Path, typer.Option("--out", help="Where the published reports live.", file_okay=False)]
+    = Path("eval/reports"),
+    n_boot: Annotated[int, typer.Option("--n-boot", min=0)] = 1000,
+) -> None:
+    """Re-run `feedback-nlp eval` on the test split for every shipped model -> eval/reports/<name>/."""
+    from eval.published_reports import regenerate
+
+    with exit_on_error():
+        for name, path in regenerate(data, out, n_boot=n_boot).items():
+            typer.echo(f"{name}: {path}")
+
+
+app()

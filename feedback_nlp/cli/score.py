@@ -1,0 +1,46 @@
+"""``feedback-nlp score``: a thin wrapper over :func:`feedback_nlp.scoring.score.score` (and what-if)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from feedback_nlp.cli.exit_on_error import exit_on_error
+from feedback_nlp.cli.options import ModelOption
+from feedback_nlp.exit_codes import ExitCode
+from feedback_nlp.scoring.feedback_tagger import LazyTagger
+
+__all__ = ["score_cmd"]
+
+
+def score_cmd(
+    data: Annotated[Path, typer.Option("--data", help="Directory with orders, feedback[, after_sales, im_sessions] as .csv or .parquet.",
+                                       file_okay=False)],
+    as_of: Annotated[str, typer.Option("--as-of", help="Score as of this day (YYYY-MM-DD); data up to the day before counts.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory for shop_scores.csv/.json and reports/.", file_okay=False)],
+    policy: Annotated[str, typer.Option("--policy", help="Policy name (seed004, seed002) or path to a .toml file.")] = "seed004",
+    tagger: Annotated[str, typer.Option("--tagger", help="Tagger used when feedback has no tags: model or keyword.")] = "model",
+    model: ModelOption = None,
+    reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Write one HTML report per shop.")] = True,
+    memory_limit: Annotated[Optional[str], typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 4GB.")] = None,
+    what_if: Annotated[bool, typer.Option("--what-if/--no-what-if", help="Also score with the keyword baseline's tags "
+                                          "and write whatif.csv: per shop, how much CCR and the experience score move "
+                                          "(B = keyword minus A = model).")] = False,
+) -> None:
+    """Score shops: CCR and experience score per shop -> shop_scores.csv, shop_scores.json, reports/."""
+    from feedback_nlp.scoring.score import score
+    from feedback_nlp.scoring.whatif import whatif, write_whatif
+
+    if tagger not in ("model", "keyword"):
+        typer.echo(f"usage error: --tagger must be model or keyword, got {tagger!r}", err=True)
+        raise typer.Exit(ExitCode.USAGE)
+    with exit_on_error():
+        result = score(data, as_of, policy, out, tagger=LazyTagger(tagger, model), reports=reports, memory_limit=memory_limit)
+        if what_if:
+            table = whatif(data, as_of, policy, tagger=LazyTagger("model", model))
+            typer.echo(write_whatif(table, out / "whatif.csv"), err=True)
+    n_scored = int(result.shops["experience_score"].notna().sum())
+    typer.echo(f"scored {len(result.shops)} shops ({n_scored} with an experience score) as of {result.as_of} "
+               f"with policy {result.policy.label} -> {out}", err=True)

@@ -1,0 +1,55 @@
+"""``feedback-nlp tag``: a thin wrapper over :func:`feedback_nlp.tagging.tag_job.run_tag`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from feedback_nlp.cli.exit_on_error import exit_on_error
+from feedback_nlp.cli.options import ModelOption
+from feedback_nlp.tagging.tag_job import run_tag
+
+__all__ = ["tag_cmd"]
+
+
+class InputFormatOption(str, Enum):
+    auto = "auto"
+    txt = "txt"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def tag_cmd(
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        help="Texts to tag; or ONE .txt (a text per line), .jsonl (field text; optional id, context) or .csv "
+             "(column text; optional id, context) file; or - to read stdin.",
+        show_default=False,
+    )] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write JSONL results here instead of stdout.", dir_okay=False)] = None,
+    errors: Annotated[Optional[Path], typer.Option(
+        "--errors", help="Write malformed rows (line, reason, raw) here. Default: OUTPUT-stem.errors.jsonl next to "
+                         "--output, or stderr when writing to stdout.", dir_okay=False)] = None,
+    input_format: Annotated[InputFormatOption, typer.Option(
+        "--format", "-f", help="Input format; auto uses the file suffix, and txt for stdin.")] = InputFormatOption.auto,
+    model: ModelOption = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per forward pass.")] = 64,
+    threads: Annotated[Optional[int], typer.Option(
+        "--threads", min=1, help="ONNX Runtime threads (default: one per physical core).")] = None,
+) -> None:
+    """Tag feedback; write one JSON line per row: id, text, tags, scores, status.
+
+    Ends with 'read N, tagged M, errors E' on stderr. Exit code 1 when E > 0.
+    """
+    with exit_on_error():
+        summary = run_tag(
+            inputs or [], model=model, output=output, errors=errors, input_format=input_format.value,
+            batch_size=batch_size, threads=threads,
+        )
+    where = f" -> {summary.output}" if summary.output else ""
+    errs = f" (see {summary.errors_path})" if summary.errors and summary.errors_path else ""
+    typer.echo(summary.line() + where + errs, err=True)
+    raise typer.Exit(summary.exit_code)
