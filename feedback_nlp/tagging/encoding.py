@@ -41,7 +41,8 @@ class TextEncoder:
         self.context_max_length = context_max_length
         self.n_special_single = tokenizer.num_special_tokens_to_add(False)
         self.n_special_pair = tokenizer.num_special_tokens_to_add(True)
-        pad_id = tokenizer.token_to_id("[PAD]")
+        # BERT vocabularies call it [PAD], SentencePiece ones (XLM-R, e5) <pad>
+        pad_id = next((i for i in (tokenizer.token_to_id("[PAD]"), tokenizer.token_to_id("<pad>")) if i is not None), None)
         self.pad_id = 0 if pad_id is None else pad_id
 
     def encode(self, texts: Sequence[str], contexts: Sequence[str | None] | None = None) -> list[Encoded]:
