@@ -33,19 +33,14 @@ def wilson_lower(k: int, n: int, z: float = Z_90) -> float:
     return (centre - half) / den
 
 
-def fit_platt(z: np.ndarray, y: np.ndarray, l2: float = 1e-2, iters: int = 100) -> tuple[float, float]:
-    """Fit ``σ(a·z + b)`` to labels ``y`` by Newton's method (a small L2 keeps it finite when separable)."""
-    a, b = 1.0, 0.0
-    for _ in range(iters):
-        p = 1 / (1 + np.exp(-(a * z + b)))
-        w = p * (1 - p)
-        g = np.array([((p - y) * z).sum() + l2 * (a - 1), (p - y).sum()])
-        h = np.array([[(w * z * z).sum() + l2, (w * z).sum()], [(w * z).sum(), w.sum() + 1e-9]])
-        step = np.linalg.solve(h, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-7:
-            break
-    return float(a), float(b)
+def fit_platt(z: np.ndarray, y: np.ndarray, c: float = 100.0) -> tuple[float, float]:
+    """Fit ``σ(a·z + b)`` to labels ``y`` (logistic regression on the logit; a weak L2 keeps it finite when separable)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if y.min() == y.max():  # one class only: keep the scores as they are
+        return 1.0, 0.0
+    lr = LogisticRegression(C=c, max_iter=1000).fit(z.reshape(-1, 1), y.astype(int))
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
 def logit(p: np.ndarray) -> np.ndarray:

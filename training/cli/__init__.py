@@ -12,6 +12,7 @@ from __future__ import annotations
 import typer
 
 from training.cli.data import build_dataset_cmd, build_mlm_corpus_cmd, merge_annotations_cmd, sample_for_annotation_cmd
+from training.cli.distillation import convert_e5_cmd, distill_cmd, export_calibrated_cmd, teacher_cmd
 from training.cli.guard import TRAIN_EXTRA_HINT
 from training.cli.model import (
     export_cmd,
@@ -32,7 +33,8 @@ app = typer.Typer(
     add_completion=False,
     help=(
         "Build the data, pretrain a base, fine-tune, export, card and publish the feedback-nlp tagger.\n\n"
-        "The usual path: build-dataset -> finetune -> export -> (feedback-nlp eval) -> model-card -> publish. "
+        "The v2 path: build-dataset -> convert-e5 -> teacher -> export-calibrated (accurate) -> distill -> "
+        "export-calibrated (default) -> (feedback-nlp eval) -> model-card -> publish. The v1 path: finetune -> export. "
         "Exit codes: 0 ok; 2 usage error; 3 model error; 4 missing dependency "
         "(pip install 'feedback-nlp\\[train]'); 5 export refused by the parity gate."
     ),
@@ -49,6 +51,10 @@ app.command("export")(export_cmd)
 app.command("model-card")(model_card_cmd)
 app.command("publish")(publish_cmd)
 app.command("migrate-model-dir")(migrate_cmd)
+app.command("convert-e5")(convert_e5_cmd)
+app.command("teacher")(teacher_cmd)
+app.command("distill")(distill_cmd)
+app.command("export-calibrated")(export_calibrated_cmd)
 
 
 def main() -> None:  # pragma: no cover
