@@ -2,10 +2,12 @@
 
     python -m eval audit-sample --out out/audit_sample.jsonl
     python -m eval reports                      # regenerate eval/reports/<model>/ for every shipped model
+    python -m eval model-selection --model v1=DIR --model teacher=DIR ...   # docs/model-selection.md tables
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -44,6 +46,30 @@ def reports_cmd(
     with exit_on_error():
         for name, path in regenerate(data, out, n_boot=n_boot).items():
             typer.echo(f"{name}: {path}")
+
+
+@app.command("model-selection")
+def model_selection_cmd(
+    model: Annotated[list[str], typer.Option("--model", help="NAME=DIR (or a shipped name); repeat for each candidate.")],
+    dataset: Annotated[Path, typer.Option("--dataset", help="Built dataset (train/dev/test.jsonl).", file_okay=False)]
+    = Path("data/build/dataset"),
+    test_v2: Annotated[Path, typer.Option("--test-v2", help="The held-out set from new writers.", dir_okay=False)]
+    = Path("eval/sets/test-v2.jsonl"),
+    out: Annotated[Path, typer.Option("--out", help="JSON report to write.", dir_okay=False)]
+    = Path("eval/reports/model-selection.json"),
+    markdown_out: Annotated[Path, typer.Option("--markdown", help="Markdown tables to write.", dir_okay=False)]
+    = Path("eval/reports/model-selection.md"),
+) -> None:
+    """Compare candidate models and a char-ngram baseline on the test split and test-v2, per channel and domain."""
+    from eval.model_selection import compare, markdown
+
+    with exit_on_error():
+        pairs = dict(m.split("=", 1) if "=" in m else (m, m) for m in model)
+        report = compare(dataset, test_v2, pairs)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        markdown_out.write_text(markdown(report), encoding="utf-8")
+    typer.echo(f"{out}, {markdown_out}")
 
 
 app()

@@ -169,11 +169,10 @@ def train_student(cfg: StudentConfig, train_soft: np.ndarray | None, unlabeled: 
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
         history, best, start_epoch = st["history"], st["best"], st["epoch"] + 1
         log(f"resuming after epoch {st['epoch']}")
-    rng = np.random.default_rng(cfg.seed)
-    for _ in range(start_epoch - 1):
-        rng.permutation(n_items)
+
     for epoch in range(start_epoch, cfg.epochs + 1):
         t0, losses = time.time(), []
+        rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: a resumed run shuffles as an uninterrupted one
         model.train()
         for i, (x, gold, has_gold, soft, has_soft) in enumerate(_epoch_batches(parts, cfg.batch_size, rng)):
             logits = model(**x).logits

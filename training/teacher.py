@@ -173,11 +173,10 @@ def train_teacher(cfg: TeacherConfig, log=print) -> Path:
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
         history, best, start_epoch = st["history"], st["best"], st["epoch"] + 1
         log(f"resuming after epoch {st['epoch']}")
-    rng = np.random.default_rng(cfg.seed)
-    for _ in range(start_epoch - 1):
-        rng.permutation(len(train_rows))  # same shuffles as an uninterrupted run
+
     for epoch in range(start_epoch, cfg.epochs + 1):
         t0, losses = time.time(), []
+        rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: a resumed run shuffles as an uninterrupted one
         model.train()
         for i, (x, y) in enumerate(train.epoch(cfg.batch_size, rng)):
             loss = loss_fn(model(**x).logits, y)
