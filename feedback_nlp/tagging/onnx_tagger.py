@@ -209,6 +209,17 @@ class OnnxTagger:
             results.append(TagResult(text=text, tags=tags, scores=scores, status=status, truncated=bool(is_truncated)))
         return results[0] if single else results
 
+    def explain(self, texts, contexts=None, *, tags=None, units: str = "auto", max_spans: int = 3):
+        """Evidence per emitted tag (or per tag in ``tags``): the character spans that drive it and
+        the margin to the threshold; an :class:`~feedback_nlp.tagging.explain.Explanation` per text.
+
+        Occlusion of jieba words (or the tokenizer's pieces), one forward pass per text: see
+        :mod:`feedback_nlp.tagging.explain`.
+        """
+        from feedback_nlp.tagging.explain import explain
+
+        return explain(self, texts, contexts, tags=tags, units=units, max_spans=max_spans)
+
     # ------------------------------------------------------------------ internals
 
     def _run(self, texts: Any, contexts: Any) -> tuple[bool, list[str | None], np.ndarray, np.ndarray, np.ndarray]:
