@@ -5,12 +5,13 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from feedback_nlp.tagging.explain import highlight_html
 from feedback_nlp.taxonomy import TAGS_BY_ID
 
 if TYPE_CHECKING:
     from feedback_nlp.scoring.appeal import AppealPack, AppealRow
 
-__all__ = ["render_appeal_html", "highlight"]
+__all__ = ["render_appeal_html"]
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",-apple-system,"Segoe UI",sans-serif;
@@ -43,26 +44,6 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.2f}%"
 
 
-def highlight(text: str, evidence: list[dict[str, Any]]) -> str:
-    """``text`` as HTML with every evidence span in a ``<mark>`` whose strength follows its weight."""
-    best: dict[tuple[int, int], list[tuple[float, str, float]]] = {}
-    for e in evidence:
-        for s in e["spans"]:
-            best.setdefault((s["start"], s["end"]), []).append((s["weight"], e["tag"], s["probability_without"]))
-    out, pos = [], 0
-    for (start, end), hits in sorted(best.items()):
-        if start < pos:  # units of one segmentation never overlap; keep the first if they ever did
-            continue
-        weight = max(w for w, _, _ in hits)
-        title = "; ".join(f"{tag}: −{w:.2f} (without it {p:.2f})" for w, tag, p in sorted(hits, reverse=True))
-        alpha = 0.2 + 0.6 * min(1.0, max(0.0, weight))
-        out.append(_h(text[pos:start]))
-        out.append(f'<mark style="background:rgba(230,80,60,{alpha:.2f})" title="{_h(title)}">{_h(text[start:end])}</mark>')
-        pos = end
-    out.append(_h(text[pos:]))
-    return "".join(out)
-
-
 def _tags_cell(r: AppealRow) -> str:
     parts = []
     for tag in r.tags:
@@ -87,7 +68,7 @@ def _row(i: int, r: AppealRow) -> str:
             f"<td>{_h(r.order_id)}{'<br><b>doubtful</b>' if r.order_doubtful else ''}</td>"
             f"<td>{_h(r.channel)}<br><span class='muted'>{_h(r.created_at)}</span>"
             f"{'' if r.rating is None else '<br>rating ' + _h(r.rating)}</td>"
-            f'<td class="text">{highlight(r.text, r.evidence)}</td><td>{_tags_cell(r)}</td>'
+            f'<td class="text">{highlight_html(r.text, r.evidence)}</td><td>{_tags_cell(r)}</td>'
             f'<td class="num">{margin}</td><td>{_second_cell(r)}</td><td>{flags}</td></tr>')
 
 

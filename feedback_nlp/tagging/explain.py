@@ -10,7 +10,7 @@ when jieba is installed (``pip install 'feedback-nlp[explain]'``), else the toke
 pieces — and each unit is **removed** from the text in turn. All variants of one text and the
 text itself run as one batch, so one text costs one forward pass and its result never depends
 on the other texts of the call. A unit's ``weight`` for a tag is the probability it loses when
-the unit is removed; spans are the units with the largest positive weights. Offsets are
+the unit is removed; spans are the units with the largest weights, at least ``MIN_WEIGHT``. Offsets are
 Python ``str`` indices into the original text (code points: an emoji or a full-width letter
 is one character), so ``text[span.start:span.end] == span.text``.
 
@@ -20,6 +20,7 @@ part of a truncated text the model never reads) are not tried.
 
 from __future__ import annotations
 
+import html
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -35,10 +36,12 @@ from feedback_nlp.tagging.arguments import check_positive_int, normalize_inputs
 if TYPE_CHECKING:
     from feedback_nlp.tagging.onnx_tagger import OnnxTagger
 
-__all__ = ["Span", "TagEvidence", "Explanation", "explain", "text_units", "UNIT_KINDS"]
+__all__ = ["Span", "TagEvidence", "Explanation", "explain", "text_units", "highlight_html", "UNIT_KINDS"]
 
 UNIT_KINDS = ("auto", "jieba", "tokens")
 _DIGITS = 4
+#: a span must lower the probability by at least this much to count as evidence (smaller drops are noise)
+MIN_WEIGHT = 0.01
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,7 @@ def explain(
         for tag in explained:
             j = label_index[tag]
             drops = probs[0, j] - probs[1:, j]
-            order = sorted((k for k in range(len(spans)) if drops[k] > 0), key=lambda k: (-drops[k], spans[k][0]))
+            order = sorted((k for k in range(len(spans)) if drops[k] >= MIN_WEIGHT), key=lambda k: (-drops[k], spans[k][0]))
             top = tuple(
                 Span(spans[k][0], spans[k][1], text[spans[k][0]:spans[k][1]], round(float(drops[k]), _DIGITS),
                      round(float(probs[1 + k, j]), _DIGITS))
@@ -212,3 +215,23 @@ def explain(
                                         round(p - thresholds[tag], _DIGITS), tag in result.tags, top))
         out.append(Explanation(text, result.tags, evidence, kind, result.status, n_units=len(spans)))
     return out[0] if single else out
+
+
+def highlight_html(text: str, evidence: list[dict[str, Any]]) -> str:
+    """``text`` as HTML with every evidence span in a ``<mark>`` whose strength follows its weight."""
+    best: dict[tuple[int, int], list[tuple[float, str, float]]] = {}
+    for e in evidence:
+        for s in e["spans"]:
+            best.setdefault((s["start"], s["end"]), []).append((s["weight"], e["tag"], s["probability_without"]))
+    out, pos = [], 0
+    for (start, end), hits in sorted(best.items()):
+        if start < pos:  # units of one segmentation never overlap; keep the first if they ever did
+            continue
+        weight = max(w for w, _, _ in hits)
+        title = "; ".join(f"{tag}: −{w:.2f} (without it {p:.2f})" for w, tag, p in sorted(hits, reverse=True))
+        alpha = 0.2 + 0.6 * min(1.0, max(0.0, weight))
+        out.append(html.escape(text[pos:start]))
+        out.append(f'<mark style="background:rgba(230,80,60,{alpha:.2f})" title="{html.escape(title)}">{html.escape(text[start:end])}</mark>')
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
