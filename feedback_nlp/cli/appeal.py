@@ -34,7 +34,7 @@ def appeal_cmd(
     with exit_on_error():
         pack = build_appeal(data, shop, as_of, policy, model=model, compare_with=compare_with)
         paths = write_appeal(pack, out)
-    for note in pack.notes:
+    for note in [pack.second_note, *pack.notes]:
         typer.echo(f"note: {note}", err=True)
     pct = lambda x: "n/a" if x is None else f"{100 * x:.2f}%"  # noqa: E731
     typer.echo(f"shop {pack.shop_id}: CCR {pct(pack.ccr)} ({pack.ccr_neg_orders}/{pack.ccr_orders} orders), "

@@ -183,7 +183,7 @@ def build_appeal(
     ccr_without = _shop_ccr(whatif(data, as_of, policy, tagger=whatif_tagger, baseline_tags=without), shop_id)
     ccr_keyword = _shop_ccr(whatif(data, as_of, policy, tagger=whatif_tagger), shop_id)
 
-    notes = [second_note] if second is None else []
+    notes = []
     if inputs.tag_source == "given":
         notes.append("the feedback file carries tags: the CCR uses them; probabilities and evidence are the model's")
     return AppealPack(
