@@ -65,6 +65,7 @@ model: dataset
 	$(BIN)/feedback-nlp eval $(DATASET)/test.jsonl --model $(MODEL) --out $(EVAL_OUT)
 	$(BIN)/python -m training model-card $(MODEL) --report $(EVAL_OUT)/report.json \
 		--checkpoint $(CHECKPOINT) --data-card $(DATASET)/data_card.json
+	$(BIN)/python -m eval faithfulness --model $(MODEL) --dataset $(DATASET) --split test --card
 	$(BIN)/python -m training publish $(MODEL) --name $(MODEL_NAME)
 
 eval: $(VENV)/.stamp-dev

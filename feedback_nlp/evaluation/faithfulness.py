@@ -4,7 +4,7 @@ For every (text, tag) the model emits, two variants of the text run in the same 
 the text itself: one without the top evidence span (:mod:`feedback_nlp.tagging.explain`), one
 without a random span of the same number of characters (seeded, anywhere in the text). If the
 evidence is faithful, the first drops the tag below its threshold in most cases and the second
-much less often. Pairs with no span of positive weight count as "top span did not drop it".
+much less often. Pairs with no evidence span count as "top span did not drop it".
 
     python -m eval faithfulness --model default --split test     # the numbers of the model card
 """
@@ -60,7 +60,7 @@ class FaithfulnessResult:
     seed: int
     top_span: Rate  # removing the top span drops the tag below its threshold
     random_span: Rate  # removing a random span of the same length does
-    no_evidence: int  # pairs without a span of positive weight
+    no_evidence: int  # pairs without an evidence span
     per_tag: dict[str, dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,8 +72,8 @@ class FaithfulnessResult:
             f"On `{self.data}` ({self.n_texts} texts; {self.top_span.n} (text, tag) pairs the model emits), "
             f"removing a tag's **top evidence span** drops it below its threshold in **{self.top_span}** of "
             f"the pairs; removing a **random span of the same length** does in **{self.random_span}**. "
-            f"Units: {self.units}; seed {self.seed}; 95% Wilson intervals; {self.no_evidence} pairs had no span "
-            "of positive weight (counted as not dropped).",
+            f"Units: {self.units}; seed {self.seed}; 95% Wilson intervals; {self.no_evidence} pairs had no evidence span "
+            "(counted as not dropped).",
             "",
             "| tag | pairs | top span removed: dropped | random span removed: dropped |",
             "|---|---|---|---|",

@@ -10,7 +10,7 @@ when jieba is installed (``pip install 'feedback-nlp[explain]'``), else the toke
 pieces — and each unit is **removed** from the text in turn. All variants of one text and the
 text itself run as one batch, so one text costs one forward pass and its result never depends
 on the other texts of the call. A unit's ``weight`` for a tag is the probability it loses when
-the unit is removed; spans are the units with the largest weights, at least ``MIN_WEIGHT``. Offsets are
+the unit is removed; spans are the units that lower its log-odds most (by at least ``MIN_LOGIT_DROP``). Offsets are
 Python ``str`` indices into the original text (code points: an emoji or a full-width letter
 is one character), so ``text[span.start:span.end] == span.text``.
 
@@ -32,6 +32,7 @@ from feedback_nlp.errors import InvalidInputError, UnknownTagError
 from feedback_nlp.extras import has_module, require
 from feedback_nlp.model_dir.layout import OUTPUT_NAME
 from feedback_nlp.tagging.arguments import check_positive_int, normalize_inputs
+from feedback_nlp.tagging.doubt import logit_margin
 
 if TYPE_CHECKING:
     from feedback_nlp.tagging.onnx_tagger import OnnxTagger
@@ -40,8 +41,9 @@ __all__ = ["Span", "TagEvidence", "Explanation", "explain", "text_units", "highl
 
 UNIT_KINDS = ("auto", "jieba", "tokens")
 _DIGITS = 4
-#: a span must lower the probability by at least this much to count as evidence (smaller drops are noise)
-MIN_WEIGHT = 0.01
+#: a span must lower the tag's log-odds by at least this much to count as evidence (odds × 0.9; smaller is noise).
+#: Log-odds, not probability: near 1 a probability saturates, and a word that matters can move it by < 0.01.
+MIN_LOGIT_DROP = 0.1
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,9 @@ def explain(
         for tag in explained:
             j = label_index[tag]
             drops = probs[0, j] - probs[1:, j]
-            order = sorted((k for k in range(len(spans)) if drops[k] >= MIN_WEIGHT), key=lambda k: (-drops[k], spans[k][0]))
+            logit_drops = logit_margin(probs[0, j], probs[1:, j])
+            order = sorted((k for k in range(len(spans)) if logit_drops[k] >= MIN_LOGIT_DROP),
+                           key=lambda k: (-logit_drops[k], spans[k][0]))
             top = tuple(
                 Span(spans[k][0], spans[k][1], text[spans[k][0]:spans[k][1]], round(float(drops[k]), _DIGITS),
                      round(float(probs[1 + k, j]), _DIGITS))

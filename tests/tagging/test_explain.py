@@ -12,7 +12,8 @@ from feedback_nlp.errors import InvalidInputError, UnknownTagError
 from feedback_nlp.evaluation.faithfulness import Rate, measure_faithfulness
 from feedback_nlp.extras import has_module
 from feedback_nlp.model_dir.card import set_card_section
-from feedback_nlp.tagging.explain import MIN_WEIGHT, Explanation, highlight_html, text_units
+from feedback_nlp.tagging.doubt import logit_margin
+from feedback_nlp.tagging.explain import MIN_LOGIT_DROP, Explanation, highlight_html, text_units
 
 from tests.conftest import SENTENCES
 
@@ -38,7 +39,7 @@ def test_spans_are_valid_offsets_into_the_original_text(tagger, units):
             for s in ev.spans:
                 assert 0 <= s.start < s.end <= len(ex.text)
                 assert ex.text[s.start:s.end] == s.text and s.text.strip()
-                assert s.weight >= MIN_WEIGHT
+                assert s.weight > 0 and logit_margin(ev.probability, s.probability_without) >= MIN_LOGIT_DROP - 0.01
 
 
 @pytest.mark.parametrize("units", UNITS)
