@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
+from feedback_nlp.tagging.decision import logit_margin
 
 __all__ = ["logit_margin", "trap_patterns", "agreement", "load_second_tagger", "SECOND_MODEL", "TRAP_PATTERNS", "SMALL_MARGIN"]
 
@@ -24,8 +24,6 @@ SECOND_MODEL = "accurate"
 #: |logit margin| below this is "small": the odds are within a factor e of the threshold's
 SMALL_MARGIN = 1.0
 
-_EPS = 1e-6
-
 #: name → pattern; see the labeling guide's rules on praise, negation and questions
 TRAP_PATTERNS: dict[str, re.Pattern[str]] = {
     "question": re.compile(r"[?？]|请问|吗[。.!！~]*$"),
@@ -34,17 +32,6 @@ TRAP_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "praise_words": re.compile(r"好评|五星|满意|喜欢|推荐|回购|超赞|好吃|好看|舒服|物超所值|值得|点赞|给力"),
 }
-
-
-def logit_margin(p: float | np.ndarray, threshold: float | np.ndarray) -> float | np.ndarray:
-    """``logit(p) − logit(threshold)``: ≥ 0 when the tag is emitted; 0 on the threshold."""
-
-    def logit(x):  # noqa: ANN001 - scalar or array
-        x = np.clip(x, _EPS, 1 - _EPS)
-        return np.log(x / (1 - x))
-
-    out = logit(np.asarray(p, dtype=np.float64)) - logit(np.asarray(threshold, dtype=np.float64))
-    return float(out) if np.ndim(out) == 0 else out
 
 
 def trap_patterns(text: str | None) -> list[str]:

@@ -32,7 +32,7 @@ from feedback_nlp.errors import InvalidInputError, UnknownTagError
 from feedback_nlp.extras import has_module, require
 from feedback_nlp.model_dir.layout import OUTPUT_NAME
 from feedback_nlp.tagging.arguments import check_positive_int, normalize_inputs
-from feedback_nlp.tagging.doubt import logit_margin
+from feedback_nlp.tagging.decision import logit_margin, sigmoid
 
 if TYPE_CHECKING:
     from feedback_nlp.tagging.onnx_tagger import OnnxTagger
@@ -133,8 +133,6 @@ def _read_limit(tagger: OnnxTagger, text: str) -> int:
 
 def _one_batch(tagger: OnnxTagger, variants: list[str], context: str | None) -> np.ndarray:
     """Probabilities of ``variants`` in one forward pass; variants with no token get 0."""
-    from feedback_nlp.tagging.onnx_tagger import _sigmoid
-
     enc = tagger._encoder
     encoded = enc.encode(variants, None if context is None else [context] * len(variants))
     probs = np.zeros((len(variants), len(tagger.labels)), dtype=np.float32)
@@ -142,7 +140,7 @@ def _one_batch(tagger: OnnxTagger, variants: list[str], context: str | None) -> 
     if kept:
         arrays = enc.pad([encoded[i] for i in kept])
         (logits,) = tagger._session.run([OUTPUT_NAME], {name: arrays[name] for name in tagger._feed_names})
-        probs[kept] = _sigmoid(logits)
+        probs[kept] = sigmoid(logits)
     return probs
 
 
