@@ -87,6 +87,7 @@ benchmark: $(VENV)/.stamp-dev
 CHROMIUM ?= chromium
 APPEAL_SHOP ?= S00000
 appeal-screenshot: $(VENV)/.stamp-lib
+	$(BIN)/pip install -e '.[explain]'
 	$(BIN)/feedback-nlp demo-data --out $(OUT)/appeal-demo/data --orders 5000
 	$(BIN)/feedback-nlp appeal --data $(OUT)/appeal-demo/data --shop $(APPEAL_SHOP) --as-of 2024-06-30 --out $(OUT)/appeal-demo
 	$(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1500 \
