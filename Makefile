@@ -9,6 +9,7 @@
 #   make eval        regenerate eval/reports/<name>/ for every shipped model (test split)
 #   make pretrain    MLM corpus -> tokenizer -> pretraining of the compact base (CPU: hours; see README for GPU)
 #   make benchmark   tagger and scoring speed benchmarks -> benchmarks/results/
+#   make appeal-screenshot   a demo shop's appeal pack, rendered by headless Chromium -> docs/appeal-pack.png
 #
 # Training runs through one CLI: `python -m training --help`.
 # VENV is overridable, e.g. `make demo VENV=.venv-demo` proves the library runs without torch.
@@ -25,7 +26,7 @@ OUT ?= out
 EVAL_OUT ?= runs/eval-test
 DATASET ?= data/build/dataset
 
-.PHONY: test demo dataset model eval pretrain benchmark clean-stamps
+.PHONY: test demo dataset model eval pretrain benchmark clean-stamps appeal-screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +65,7 @@ model: dataset
 	$(BIN)/feedback-nlp eval $(DATASET)/test.jsonl --model $(MODEL) --out $(EVAL_OUT)
 	$(BIN)/python -m training model-card $(MODEL) --report $(EVAL_OUT)/report.json \
 		--checkpoint $(CHECKPOINT) --data-card $(DATASET)/data_card.json
+	$(BIN)/python -m eval faithfulness --model $(MODEL) --dataset $(DATASET) --split test --card
 	$(BIN)/python -m training publish $(MODEL) --name $(MODEL_NAME)
 
 eval: $(VENV)/.stamp-dev
@@ -80,6 +82,16 @@ pretrain: $(VENV)/.stamp-dev
 benchmark: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/tagger_benchmark.py --model $(MODEL) --checkpoint $(CHECKPOINT)
 	$(BIN)/python benchmarks/scoring_benchmark.py
+
+# needs chromium and a CJK font (Debian: apt-get install -y chromium fonts-noto-cjk)
+CHROMIUM ?= chromium
+APPEAL_SHOP ?= S00000
+appeal-screenshot: $(VENV)/.stamp-lib
+	$(BIN)/pip install -e '.[explain]'
+	$(BIN)/feedback-nlp demo-data --out $(OUT)/appeal-demo/data --orders 5000
+	$(BIN)/feedback-nlp appeal --data $(OUT)/appeal-demo/data --shop $(APPEAL_SHOP) --as-of 2024-06-30 --out $(OUT)/appeal-demo
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1500 \
+		--screenshot=docs/appeal-pack.png file://$(abspath $(OUT))/appeal-demo/appeal_$(APPEAL_SHOP).html
 
 clean-stamps:
 	rm -f $(VENV)/.stamp-dev $(VENV)/.stamp-lib

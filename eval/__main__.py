@@ -3,6 +3,7 @@
     python -m eval audit-sample --out out/audit_sample.jsonl
     python -m eval reports                      # regenerate eval/reports/<model>/ for every shipped model
     python -m eval model-selection --model v1=DIR --model teacher=DIR ...   # docs/model-selection.md tables
+    python -m eval faithfulness --model default --split test --card   # evidence faithfulness -> report + model card
 """
 
 from __future__ import annotations
@@ -70,6 +71,33 @@ def model_selection_cmd(
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         markdown_out.write_text(markdown(report), encoding="utf-8")
     typer.echo(f"{out}, {markdown_out}")
+
+
+@app.command("faithfulness")
+def faithfulness_cmd(
+    model: Annotated[str, typer.Option("--model", help="A shipped model's name or a model directory.")] = "default",
+    split: Annotated[str, typer.Option("--split", help="train, dev or test (read from --dataset).")] = "test",
+    dataset: Annotated[Path, typer.Option("--dataset", help="Directory of the built dataset splits.", file_okay=False)]
+    = Path("data/build/dataset"),
+    out: Annotated[Path | None, typer.Option("--out", help="Default: eval/reports/<model name>/.", file_okay=False)]
+    = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random spans.")] = 0,
+    units: Annotated[str, typer.Option("--units", help="auto, jieba or tokens.")] = "auto",
+    card: Annotated[bool, typer.Option("--card", help="Also write the section into the model card (and manifest).")]
+    = False,
+) -> None:
+    """Remove each emitted tag's top evidence span (and a random span of the same length): how often does the tag drop?"""
+    from eval.faithfulness import run_faithfulness
+
+    if split not in ("train", "dev", "test"):
+        raise typer.BadParameter(f"--split must be train, dev or test, got {split!r}")
+    target = out or Path("eval/reports") / Path(model).name
+    command = f"python -m eval faithfulness --model {model} --split {split} --seed {seed}"
+    with exit_on_error():
+        result = run_faithfulness(model, dataset / f"{split}.jsonl", target, seed=seed, units=units, card=card,
+                                  command=command)
+    typer.echo(f"{model} on {split}: top span removed -> dropped {result.top_span}; random span of the same length "
+               f"-> {result.random_span}; written to {target}" + (" and the model card" if card else ""))
 
 
 app()

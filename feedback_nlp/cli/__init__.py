@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import typer
 
+from feedback_nlp.cli.appeal import appeal_cmd
 from feedback_nlp.cli.demo_data import demo_data_cmd
 from feedback_nlp.cli.eval import eval_cmd, run_eval
 from feedback_nlp.cli.info import info_cmd, run_info
+from feedback_nlp.cli.review_queue import review_queue_cmd
 from feedback_nlp.cli.score import score_cmd
 from feedback_nlp.cli.tag import tag_cmd
 from feedback_nlp.exit_codes import EXIT_CODES_HELP, ExitCode
@@ -42,6 +44,8 @@ app.command("info")(info_cmd)
 app.command("eval")(eval_cmd)
 app.command("score")(score_cmd)
 app.command("demo-data")(demo_data_cmd)
+app.command("appeal")(appeal_cmd)
+app.command("review-queue")(review_queue_cmd)
 
 
 def main() -> None:  # pragma: no cover - the console script and `python -m feedback_nlp`

@@ -39,6 +39,9 @@ def tag_cmd(
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per forward pass.")] = 64,
     threads: Annotated[Optional[int], typer.Option(
         "--threads", min=1, help="ONNX Runtime threads (default: one per physical core).")] = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Add 'evidence' to each row: for every emitted tag, the words that drive it (character "
+                          "offsets, weight) and the margin to its threshold. One extra forward pass per text.")] = False,
 ) -> None:
     """Tag feedback; write one JSON line per row: id, text, tags, scores, status.
 
@@ -47,7 +50,7 @@ def tag_cmd(
     with exit_on_error():
         summary = run_tag(
             inputs or [], model=model, output=output, errors=errors, input_format=input_format.value,
-            batch_size=batch_size, threads=threads,
+            batch_size=batch_size, threads=threads, explain=explain,
         )
     where = f" -> {summary.output}" if summary.output else ""
     errs = f" (see {summary.errors_path})" if summary.errors and summary.errors_path else ""

@@ -11,6 +11,7 @@ inputs, ``seed`` and ``n_boot``; only ``audit.generated_at`` changes between run
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from os import PathLike
 from pathlib import Path
@@ -123,6 +124,20 @@ def _errors(data: GoldData, gold: np.ndarray, pred: np.ndarray, scores: np.ndarr
     return rows
 
 
+def _with_evidence(tagger: Any, data: GoldData, errors: list[ErrorRow]) -> list[ErrorRow]:
+    """Each error with the spans that push its tag up (one forward pass per text with errors)."""
+    if not errors or not hasattr(tagger, "explain"):
+        return errors
+    by_line = {r.line: r for r in data.records}
+    lines = sorted({e.line for e in errors})
+    tags = {line: sorted({e.tag for e in errors if e.line == line and e.tag in tagger.labels}) for line in lines}
+    records = [by_line[line] for line in lines]
+    contexts = [r.context for r in records] if getattr(tagger, "use_context", False) else None
+    explanations = tagger.explain([r.text for r in records], contexts, tags=[tags[line] for line in lines])
+    spans = {(line, ev.tag): [asdict(s) for s in ev.spans] for line, ex in zip(lines, explanations) for ev in ex.evidence}
+    return [replace(e, evidence=[{"tag": e.tag, "spans": spans.get((e.line, e.tag), [])}]) for e in errors]
+
+
 def _sample(data: GoldData, gold: np.ndarray, pred: np.ndarray, scores: np.ndarray, size: int,
             seed: int) -> list[SampleRow]:
     """A stratified random sample by detection outcome, proportional allocation (largest remainder)."""
@@ -215,6 +230,7 @@ def evaluate(
     batch_size: int = 64,
     threads: int | None = None,
     command: str | None = None,
+    evidence: bool = True,
 ) -> EvaluationResult:
     """Evaluate ``model`` (and ``baseline``) on the labeled JSONL file ``data``.
 
@@ -223,7 +239,8 @@ def evaluate(
     ``baseline``: ``"keyword"`` (default), ``None`` for no baseline, or a tagger.
     ``n_boot`` bootstrap resamples with ``seed``; ``sample`` texts drawn for human
     re-check; ``n_bins`` reliability bins. With ``out``, the report files are written
-    there too. Raises :class:`InvalidInputError` for an unreadable file or one with no
+    there too. ``evidence``: attach to each false positive / negative the spans that push its tag
+    up (:mod:`feedback_nlp.tagging.explain`; taggers with ``explain`` only). Raises :class:`InvalidInputError` for an unreadable file or one with no
     valid row, :class:`ModelDirectoryError` for a bad model directory.
     """
     for name, value, low in (("n_boot", n_boot, 0), ("sample", sample, 0), ("n_bins", n_bins, 1)):
@@ -264,6 +281,10 @@ def evaluate(
     cols = [labels.index(x) for x in model_labels]
     calibration, pooled = calibrate(scores[:, cols], gold[:, cols], model_labels, thresholds, n_bins)
 
+    errors = _errors(gold_data, gold, pred, scores, thresholds, preds.get("baseline"))
+    if evidence:
+        errors = _with_evidence(tagger, gold_data, errors)
+
     model_files: dict[str, str] = {}
     dir_sha = None
     if model_dir is not None and Path(model_dir).is_dir():
@@ -300,7 +321,7 @@ def evaluate(
         ccr_impact=_ccr_impact(stats["model"], stats.get("baseline"), model_metrics, base_metrics),
         calibration=calibration,
         calibration_pooled=pooled,
-        errors=_errors(gold_data, gold, pred, scores, thresholds, preds.get("baseline")),
+        errors=errors,
         sample=_sample(gold_data, gold, pred, scores, sample, seed),
         skipped=list(gold_data.skipped),
         scores=scores,

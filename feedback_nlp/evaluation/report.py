@@ -44,7 +44,7 @@ __all__ = ["write_report", "render_markdown", "write_errors_csv", "write_sample_
 
 REPORT_FILES = ("report.json", "report.md", "report.html", "errors.csv")
 _ERROR_COLUMNS = ("rank", "id", "line", "error", "tag", "score", "threshold", "confidence", "gold", "predicted",
-                  "baseline", "text", "context")
+                  "baseline", "text", "context", "evidence")
 
 
 # ---------------------------------------------------------------------- markdown
@@ -106,6 +106,11 @@ def render_markdown(r: EvaluationResult) -> str:
 # ---------------------------------------------------------------------- csv and the writer
 
 
+def _evidence_cell(evidence: list[dict]) -> str:
+    """``偏小[2:4] 0.82, 尺码[0:2] 0.08``: span, offsets, probability lost without it."""
+    return ", ".join(f"{s['text']}[{s['start']}:{s['end']}] {s['weight']:.2f}" for e in evidence for s in e["spans"])
+
+
 def write_errors_csv(r: EvaluationResult, path: Path) -> Path:
     slice_cols = list(r.slice_fields)
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
@@ -115,7 +120,7 @@ def write_errors_csv(r: EvaluationResult, path: Path) -> Path:
             w.writerow([i, e.id, e.line, e.error, e.tag, "" if e.score is None else e.score,
                         "" if e.threshold is None else e.threshold, "" if e.confidence is None else e.confidence,
                         " ".join(e.gold), " ".join(e.predicted), "" if e.baseline is None else " ".join(e.baseline),
-                        e.text, e.context or ""] + [e.slices.get(c, "") for c in slice_cols])
+                        e.text, e.context or "", _evidence_cell(e.evidence)] + [e.slices.get(c, "") for c in slice_cols])
     return path
 
 

@@ -6,6 +6,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from feedback_nlp.evaluation.plots import EVAL_EXTRA_HINT, render_plots
+from feedback_nlp.tagging.explain import highlight_html
 from feedback_nlp.evaluation.report_tables import (
     DIM_HEADER,
     SLICE_HEADER,
@@ -39,6 +40,7 @@ img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 .note{color:#555;font-size:13px}
 details{margin:.5em 0}
 code{background:#f5f5f5;padding:0 3px}
+mark{padding:0 1px;border-radius:2px;color:#000}
 """
 
 
@@ -46,12 +48,20 @@ def _h(x: Any) -> str:
     return html.escape(str(x))
 
 
+class _Raw(str):
+    """A cell that is already HTML (highlighted evidence)."""
+
+
+def _cell(c: Any) -> str:
+    return c if isinstance(c, _Raw) else _h(c)
+
+
 def _html_table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
     head = "".join(f"<th>{_h(c)}</th>" for c in header)
     body = []
     for row in rows:
         cells = "".join(
-            f'<td class="num">{_h(c)}</td>' if i >= numeric_from else f"<td>{_h(c)}</td>" for i, c in enumerate(row)
+            f'<td class="num">{_cell(c)}</td>' if i >= numeric_from else f"<td>{_cell(c)}</td>" for i, c in enumerate(row)
         )
         body.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -107,11 +117,13 @@ def render_html(r: EvaluationResult, plots: dict[str, str] | None = None) -> str
                  "keyword baseline.</p>" + _img(plots, "pr_curves", "precision-recall curve per tag"))
     fp = sum(e.error == "false_positive" for e in r.errors)
     parts.append(f"<h2 id=\"errors\">Errors</h2><p>{fp} false positives, {len(r.errors) - fp} false negatives "
-                 "(per text and tag), most confident first; also in <code>errors.csv</code>.</p>")
+                 "(per text and tag), most confident first; also in <code>errors.csv</code>. Highlighted: the words "
+                 "that push the tag up (evidence by occlusion; hover for the probability lost without them).</p>")
     parts.append(_html_table(
         ["#", "id", "error", "tag", "score", "confidence", "gold", "predicted", "keyword", "text"],
         [[str(i), e.id, e.error, e.tag, num(e.score, 4), num(e.confidence, 4), ", ".join(e.gold) or "∅",
-          ", ".join(e.predicted) or "∅", (", ".join(e.baseline) or "∅") if e.baseline is not None else "-", e.text]
+          ", ".join(e.predicted) or "∅", (", ".join(e.baseline) or "∅") if e.baseline is not None else "-",
+          _Raw(highlight_html(e.text, e.evidence))]
          for i, e in enumerate(r.errors, start=1)],
         numeric_from=99,
     ))

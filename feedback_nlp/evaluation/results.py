@@ -44,6 +44,7 @@ class ErrorRow:
     text: str
     context: str | None
     slices: dict[str, str]
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # spans that push ``tag`` up (explain)
 
 
 @dataclass(frozen=True)

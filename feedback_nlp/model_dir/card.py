@@ -9,7 +9,7 @@ from __future__ import annotations
 from feedback_nlp.model_dir.config import TaggerConfig
 from feedback_nlp.taxonomy import TAGS_BY_ID
 
-__all__ = ["render_model_card", "NO_METRICS"]
+__all__ = ["render_model_card", "set_card_section", "NO_METRICS"]
 
 _CARD = """\
 # feedback-nlp tagger
@@ -63,3 +63,17 @@ def render_model_card(config: TaggerConfig, metrics_markdown: str | None = None)
         metrics=metrics_markdown or NO_METRICS, sha=config.onnx_sha256, quantization=config.quantization or "none (fp32)",
         base_model=config.base_model or "(not recorded)", created_at=config.created_at, versions=versions,
     )
+
+
+def set_card_section(card: str, title: str, body: str, before: str = "## Files") -> str:
+    """``card`` with the ``## title`` section replaced by ``body`` (or inserted before ``before``, else appended)."""
+    head = f"## {title}\n"
+    section = f"{head}\n{body.strip()}\n\n"
+    if head in card:
+        start = card.index(head)
+        nxt = card.find("\n## ", start + len(head))
+        return card[:start] + section + (card[nxt + 1:] if nxt >= 0 else "")
+    if before in card:
+        i = card.index(before)
+        return card[:i] + section + card[i:]
+    return card.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"

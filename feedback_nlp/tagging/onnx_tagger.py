@@ -30,7 +30,7 @@ from feedback_nlp.model_dir.graph import check_graph
 from feedback_nlp.model_dir.layout import MODEL_FILE, OUTPUT_NAME, TOKENIZER_FILE
 from feedback_nlp.model_dir.shipped import resolve_model_dir
 from feedback_nlp.tagging.arguments import check_positive_int, normalize_inputs
-from feedback_nlp.tagging.decision import decide
+from feedback_nlp.tagging.decision import decide, sigmoid
 from feedback_nlp.tagging.encoding import Encoded, TextEncoder
 
 if TYPE_CHECKING:
@@ -81,11 +81,6 @@ def _import_runtime() -> tuple[Any, Any]:
             f"{e.name} is required to run a tagger: pip install 'onnxruntime>=1.18' 'tokenizers>=0.19'"
         ) from e
     return onnxruntime, tokenizers
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # tanh form: no overflow warnings for large |x|
-    return (0.5 * (1.0 + np.tanh(0.5 * x))).astype(np.float32)
 
 
 class OnnxTagger:
@@ -209,6 +204,17 @@ class OnnxTagger:
             results.append(TagResult(text=text, tags=tags, scores=scores, status=status, truncated=bool(is_truncated)))
         return results[0] if single else results
 
+    def explain(self, texts, contexts=None, *, tags=None, units: str = "auto", max_spans: int = 3):
+        """Evidence per emitted tag (or per tag in ``tags``): the character spans that drive it and
+        the margin to the threshold; an :class:`~feedback_nlp.tagging.explain.Explanation` per text.
+
+        Occlusion of jieba words (or the tokenizer's pieces), one forward pass per text: see
+        :mod:`feedback_nlp.tagging.explain`.
+        """
+        from feedback_nlp.tagging.explain import explain
+
+        return explain(self, texts, contexts, tags=tags, units=units, max_spans=max_spans)
+
     # ------------------------------------------------------------------ internals
 
     def _run(self, texts: Any, contexts: Any) -> tuple[bool, list[str | None], np.ndarray, np.ndarray, np.ndarray]:
@@ -235,5 +241,5 @@ class OnnxTagger:
         out = np.empty((len(encoded), len(self._labels)), dtype=np.float32)
         for idx, arrays in self._encoder.batches(encoded, self.batch_size):
             (logits,) = self._session.run([OUTPUT_NAME], {name: arrays[name] for name in self._feed_names})
-            out[idx] = _sigmoid(logits)
+            out[idx] = sigmoid(logits)
         return out

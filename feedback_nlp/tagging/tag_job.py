@@ -96,14 +96,17 @@ def _progress(total: int | None, enabled: bool) -> Iterator[Any]:
         yield lambda done: progress.update(task, completed=done)
 
 
-def _row_record(row: Row, result: Any) -> dict[str, Any]:
-    return {
+def _row_record(row: Row, result: Any, explanation: Any = None) -> dict[str, Any]:
+    record = {
         "id": row.id,
         "text": row.text,
         "tags": result.tags,
         "scores": {label: round(score, _SCORE_DIGITS) for label, score in result.scores.items()},
         "status": result.status,
     }
+    if explanation is not None:
+        record["evidence"] = explanation.to_dict()
+    return record
 
 
 def _binary(stream: Any) -> IO[bytes]:
@@ -125,6 +128,7 @@ def run_tag(
     batch_size: int = 64,
     threads: int | None = None,
     show_progress: bool | None = None,
+    explain: bool = False,
     stdin: IO[bytes] | None = None,
     stdout: IO[bytes] | None = None,
     stderr: IO[str] | None = None,
@@ -133,7 +137,8 @@ def run_tag(
 
     Results go to ``output`` (``stdout`` when ``None``); malformed rows go to ``errors``,
     which defaults to ``<output stem>.errors.jsonl`` next to the output, or to ``stderr``
-    when writing to stdout. Raises :class:`InvalidInputError` for unusable arguments or
+    when writing to stdout. ``explain`` adds ``evidence`` to each record (the spans that
+    drive each emitted tag and its margin: :mod:`feedback_nlp.tagging.explain`). Raises :class:`InvalidInputError` for unusable arguments or
     input files and :class:`ModelDirectoryError` / :class:`UnknownTagError` for model
     problems; returns counts otherwise.
     """
@@ -183,8 +188,9 @@ def run_tag(
                     return
                 contexts = [r.context for r in chunk] if pass_context else None
                 results = tagger.tag([r.text for r in chunk], contexts)
-                for row, result in zip(chunk, results):
-                    _write_jsonl(out_stream, _row_record(row, result))
+                explanations = tagger.explain([r.text for r in chunk], contexts) if explain else [None] * len(chunk)
+                for row, result, explanation in zip(chunk, results, explanations):
+                    _write_jsonl(out_stream, _row_record(row, result, explanation))
                 tagged += len(chunk)
                 chunk.clear()
                 out_stream.flush()
