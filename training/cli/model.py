@@ -173,12 +173,21 @@ def model_card_cmd(
         "--checkpoint", help="The finetune checkpoint (for the Training section).", file_okay=False)] = None,
     data_card: Annotated[Optional[Path], typer.Option(
         "--data-card", help="data_card.json of build-dataset (for the Data section).", dir_okay=False)] = None,
+    report_v2: Annotated[Optional[Path], typer.Option(
+        "--report-v2", help="report.json of `feedback-nlp eval` on eval/sets/test-v2.jsonl (held-out writers).",
+        dir_okay=False)] = None,
+    dataset: Annotated[Optional[Path], typer.Option(
+        "--dataset", help="Built dataset: with it the card gets the operating-points table (dev thresholds, test and "
+                          "test-v2 precision/recall).", file_okay=False)] = None,
 ) -> None:
     """Write a model directory's README.md (model card) from an eval report; every number comes from the report."""
     from training.model_card import write_model_card
 
     with guarded():
-        path = write_model_card(model, report, checkpoint=checkpoint, data_card=data_card)
+        test_v2 = Path(__file__).resolve().parents[2] / "eval" / "sets" / "test-v2.jsonl"
+        path = write_model_card(model, report, checkpoint=checkpoint, data_card=data_card, report_v2=report_v2,
+                                test=dataset / "test.jsonl" if dataset else None, dev=dataset / "dev.jsonl" if dataset else None,
+                                test_v2=test_v2 if dataset and test_v2.is_file() else None)
     typer.echo(f"wrote {path}")
 
 
