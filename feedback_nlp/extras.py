@@ -2,6 +2,7 @@
 
 - ``eval``: matplotlib, for the plots of evaluation and shop reports (they degrade to
   tables without it);
+- ``serve``: FastAPI and uvicorn, for ``feedback-nlp serve`` (the HTTP service);
 - ``train``: torch, transformers, onnx, ... — used only by the repository's ``training/``.
 """
 
@@ -17,6 +18,7 @@ __all__ = ["EXTRAS", "pip_hint", "has_module", "require"]
 #: extra → the modules it provides (the ones the code imports)
 EXTRAS: dict[str, tuple[str, ...]] = {
     "eval": ("matplotlib",),
+    "serve": ("fastapi", "uvicorn"),
     "train": ("torch", "transformers", "onnx", "datasets"),
 }
 
