@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -151,6 +151,36 @@ class _MetricsMiddleware:
             self.metrics.observe_request(path, status, time.perf_counter() - started)
 
 
+class _BodyLimitMiddleware:
+    """413 for a body above ``max_bytes``: at once from ``Content-Length``, else while it is read (chunked)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    def _message(self, size: str) -> str:
+        return f"the request body has {size} bytes; this server accepts at most {self.max_bytes}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await _error(413, self._message(length.decode()), headers={"Connection": "close"})(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:  # FastAPI passes an HTTPException raised while reading the body on
+                raise HTTPException(413, self._message(f"more than {self.max_bytes}"))
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
 def _check_limits(request: TagRequest, config: ServeConfig) -> None:
     if len(request.texts) > config.max_batch:
         raise ServiceError(413, f"texts has {len(request.texts)} items; this server accepts at most "
@@ -184,9 +214,9 @@ def create_app(config: ServeConfig | None = None, *, tagger: OnnxTagger | None =
         description="Tag Chinese consumer feedback with negative-feedback aspects (quality, size, logistics, ...). "
                     "Concurrent requests are tagged together in one ONNX batch (micro-batching).",
         lifespan=lifespan,
-        max_body_size=config.max_body_bytes,
     )
     app.state.service = service
+    app.add_middleware(_BodyLimitMiddleware, max_bytes=config.max_body_bytes)
     app.add_middleware(_MetricsMiddleware, metrics=service.metrics)
 
     @app.exception_handler(ServiceError)
