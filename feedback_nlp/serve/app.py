@@ -38,6 +38,7 @@ log = logging.getLogger("feedback_nlp.serve")
 
 _ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
                 415: "unsupported_media_type", 422: "invalid_request", 503: "unavailable"}
+_EXPECTED = '{"texts": [str, ...], "contexts": [str | null, ...]?}'
 _ERRORS = {code: {"model": ErrorBody, "description": desc} for code, desc in (
     (413, "Too many texts, a text or context too long, or a body too large."),
     (422, "Malformed JSON, a missing field or a wrong type; `detail` names each field."),
@@ -195,6 +196,20 @@ def _check_limits(request: TagRequest, config: ServeConfig) -> None:
                                         f"{config.max_text_chars} (the model reads only the first tokens anyway)")
 
 
+def _limit(node: Any, max_items: int, max_chars: int) -> None:
+    """Write the server's limits into a JSON-schema node: ``maxItems`` on arrays, ``maxLength`` on strings."""
+    if isinstance(node, dict):
+        if node.get("type") == "array":
+            node["maxItems"] = max_items
+        elif node.get("type") == "string":
+            node["maxLength"] = max_chars
+        for value in node.values():
+            _limit(value, max_items, max_chars)
+    elif isinstance(node, list):
+        for value in node:
+            _limit(value, max_items, max_chars)
+
+
 def create_app(config: ServeConfig | None = None, *, tagger: OnnxTagger | None = None) -> FastAPI:
     """The service for ``config`` (default :class:`ServeConfig`); ``tagger``: serve this loaded tagger."""
     config = config or ServeConfig()
@@ -216,7 +231,20 @@ def create_app(config: ServeConfig | None = None, *, tagger: OnnxTagger | None =
         lifespan=lifespan,
     )
     app.state.service = service
-    app.add_middleware(_BodyLimitMiddleware, max_bytes=config.max_body_bytes)
+    schema_without_limits = app.openapi
+
+    def openapi_with_limits() -> dict[str, Any]:
+        # the limits are this server's config, so they are written into its schema, not into the model class;
+        # they are checked by _check_limits (413), not by validation (which would answer 422)
+        if app.openapi_schema is None:
+            schema = schema_without_limits()
+            for name in ("texts", "contexts"):
+                _limit(schema["components"]["schemas"]["TagRequest"]["properties"][name], config.max_batch,
+                       config.max_text_chars)
+        return app.openapi_schema
+
+    app.openapi = openapi_with_limits  # type: ignore[method-assign]
+    app.add_middleware(_BodyLimitMiddleware, max_bytes=config.body_limit)
     app.add_middleware(_MetricsMiddleware, metrics=service.metrics)
 
     @app.exception_handler(ServiceError)
@@ -228,10 +256,12 @@ def create_app(config: ServeConfig | None = None, *, tagger: OnnxTagger | None =
         detail = [_problem(e) for e in exc.errors()]
         more = f" (and {len(detail) - 1} more problem(s), see detail)" if len(detail) > 1 else ""
         first = f"{detail[0]['loc']}: {detail[0]['msg']}" if detail else "invalid request"
-        return _error(422, first + more + '; expected {"texts": [str, ...], "contexts": [str | null, ...]?}', detail)
+        return _error(422, f"{first}{more}; expected {_EXPECTED}", detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's answer to a body it cannot decode (not UTF-8, ...): malformed, 422
+            return _error(422, f"body: {exc.detail}; send UTF-8 JSON like {_EXPECTED}")
         return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

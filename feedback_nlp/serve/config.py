@@ -11,6 +11,9 @@ from feedback_nlp.errors import ConfigError
 
 __all__ = ["ServeConfig"]
 
+# a character outside the BMP written by an ASCII-only JSON encoder: \ud83d\ude00 (12 bytes)
+_MAX_JSON_BYTES_PER_CHAR = 12
+
 
 def _positive_int(name: str, value: Any, allow_none: bool = False) -> None:
     if value is None and allow_none:
@@ -32,7 +35,9 @@ class ServeConfig:
       answered 503 with ``Retry-After: retry_after_s``;
     - ``max_text_chars``: the longest text or context accepted (longer is answered 413);
       the model reads only its first ``max_length`` tokens anyway;
-    - ``max_body_bytes``: the largest request body accepted (413 above);
+    - ``max_body_bytes``: the largest request body accepted (413 above); ``None``: room for
+      ``max_batch`` texts and contexts of ``max_text_chars`` characters, each written as a
+      ``\\uXXXX`` surrogate pair (the worst case of JSON);
     - ``threads``: ONNX Runtime intra-op threads (``None``: one per physical core).
     """
 
@@ -41,16 +46,17 @@ class ServeConfig:
     max_wait_ms: float = 2.0
     max_queue: int = 2048
     max_text_chars: int = 2000
-    max_body_bytes: int = 2 * 1024 * 1024
+    max_body_bytes: int | None = None
     threads: int | None = None
     retry_after_s: int = 1
 
     def __post_init__(self) -> None:
         if self.model is not None and (not isinstance(self.model, str) or not self.model):
             raise ConfigError(f"model must be a non-empty str (a shipped name or a directory) or None, got {self.model!r}")
-        for name in ("max_batch", "max_queue", "max_text_chars", "max_body_bytes", "retry_after_s"):
+        for name in ("max_batch", "max_queue", "max_text_chars", "retry_after_s"):
             _positive_int(name, getattr(self, name))
         _positive_int("threads", self.threads, allow_none=True)
+        _positive_int("max_body_bytes", self.max_body_bytes, allow_none=True)
         wait = self.max_wait_ms
         if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not math.isfinite(wait) or wait < 0:
             raise ConfigError(f"max_wait_ms must be a finite number >= 0, got {wait!r}")
@@ -59,6 +65,13 @@ class ServeConfig:
                 f"max_queue ({self.max_queue}) must be at least max_batch ({self.max_batch}), "
                 "or a full-size request could never be queued"
             )
+
+    @property
+    def body_limit(self) -> int:
+        """``max_body_bytes``, or the worst-case size of a request within the other limits."""
+        if self.max_body_bytes is not None:
+            return self.max_body_bytes
+        return 2 * self.max_batch * (self.max_text_chars * _MAX_JSON_BYTES_PER_CHAR + 8) + 4096
 
     def to_json(self) -> str:
         """The config as JSON (how ``--workers`` processes receive it)."""

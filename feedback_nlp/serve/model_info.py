@@ -51,5 +51,5 @@ def describe_model(tagger: OnnxTagger, config: ServeConfig) -> dict[str, Any]:
         "versions": dict(cfg.versions),
         "card_summary": card_summary(card),
         "serving": {"max_batch": config.max_batch, "max_wait_ms": config.max_wait_ms, "max_queue": config.max_queue,
-                    "max_text_chars": config.max_text_chars, "max_body_bytes": config.max_body_bytes},
+                    "max_text_chars": config.max_text_chars, "max_body_bytes": config.body_limit},
     }
