@@ -8,7 +8,7 @@
 #                    -> publish into feedback_nlp/models/$(MODEL_NAME)/ (package data)
 #   make eval        regenerate eval/reports/<name>/ for every shipped model (test split)
 #   make pretrain    MLM corpus -> tokenizer -> pretraining of the compact base (CPU: hours; see README for GPU)
-#   make benchmark   tagger and scoring speed benchmarks -> benchmarks/results/
+#   make benchmark   tagger, scoring and HTTP-service speed benchmarks -> benchmarks/results/
 #
 # Training runs through one CLI: `python -m training --help`.
 # VENV is overridable, e.g. `make demo VENV=.venv-demo` proves the library runs without torch.
@@ -34,7 +34,7 @@ $(BIN)/python:
 # Stamps: reinstall only when pyproject.toml changes.
 $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install torch==$(TORCH_VERSION)
-	$(BIN)/pip install -e '.[train,eval,dev]'
+	$(BIN)/pip install -e '.[train,eval,dev,serve]'
 	touch $@
 
 $(VENV)/.stamp-lib: pyproject.toml | $(BIN)/python
@@ -80,6 +80,7 @@ pretrain: $(VENV)/.stamp-dev
 benchmark: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/tagger_benchmark.py --model $(MODEL) --checkpoint $(CHECKPOINT)
 	$(BIN)/python benchmarks/scoring_benchmark.py
+	$(BIN)/python benchmarks/serve_benchmark.py --data $(DATASET)/test.jsonl
 
 clean-stamps:
 	rm -f $(VENV)/.stamp-dev $(VENV)/.stamp-lib
