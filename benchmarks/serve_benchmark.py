@@ -271,8 +271,10 @@ def write_report(report: dict[str, Any], out: Path) -> None:
         "# HTTP service load test", "",
         f"Produced by `python benchmarks/serve_benchmark.py {report['command_args']}` on {report['date']}: "
         f"{m['cpu']}, {m['cpus']} CPUs shared by the server, its clients and whatever else runs on the machine "
-        f"(load average at start {m['load_avg_at_start']}, at end {m['load_avg_at_end']}). "
+        f"(load average at start {m['load_avg_at_start']}, at end {m['load_avg_at_end']}; the benchmark and its "
+        f"server at nice {m.get('nice', 0)}). "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f", Python {m['python']}.", "",
+        *([report["note"], ""] if report.get("note") else []),
         f"Model `{report['model']}` (sha256 `{report['sha256'][:16]}…`). Texts: the `text` field of "
         f"{report['n_texts']:,} records ({', '.join(report['data'])}), sent in file order, round and round. Server: "
         f"`feedback-nlp serve --threads {report['server_threads']} --max-wait-ms {report['max_wait_ms']} "
@@ -314,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-wait-ms", type=float, default=2.0)
     parser.add_argument("--max-batch", type=int, default=64)
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--note", default="", help="A sentence on the conditions of the run, printed in serve.md.")
     args = parser.parse_args(argv)
 
     texts = load_texts(args.data)
@@ -352,9 +355,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "command_args": " ".join(sys.argv[1:] if argv is None else argv),
         "machine": {"cpu": _cpu_name(), "cpus": os.cpu_count(),
-                    "python": platform.python_version(), "load_avg_at_start": load_at_start,
+                    "python": platform.python_version(), "nice": os.nice(0), "load_avg_at_start": load_at_start,
                     "load_avg_at_end": [round(x, 2) for x in os.getloadavg()], "versions": _versions()},
-        "model": args.model, "sha256": sha, "data": [str(p) for p in args.data], "n_texts": len(texts),
+        "note": args.note, "model": args.model, "sha256": sha, "data": [str(p) for p in args.data], "n_texts": len(texts),
         "server_threads": args.server_threads, "lib_threads": args.lib_threads, "max_wait_ms": args.max_wait_ms,
         "max_batch": args.max_batch,
         "in_process": {"before": strip(before), "after": strip(after)},

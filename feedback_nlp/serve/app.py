@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from feedback_nlp import __version__
+from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from feedback_nlp.serve.config import ServeConfig
 from feedback_nlp.serve.metrics import ServiceMetrics
@@ -46,8 +47,8 @@ _ERRORS = {code: {"model": ErrorBody, "description": desc} for code, desc in (
 )}
 
 
-class ServiceError(Exception):
-    """An error answered as JSON with this status (and headers)."""
+class ServiceError(FeedbackNLPError):
+    """An error answered as JSON with this HTTP status (and headers); raised inside the routes."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)

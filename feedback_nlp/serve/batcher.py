@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from feedback_nlp.errors import FeedbackNLPError
+from feedback_nlp.errors import FeedbackNLPError, InvalidInputError
 from feedback_nlp.tagging.arguments import check_positive_int
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class MicroBatcher:
     def submit(self, texts: Sequence[str | None], contexts: Sequence[str | None] | None = None) -> Future:
         """Queue texts (and optional contexts, one per text) for tagging; see the class docstring."""
         if contexts is not None and len(contexts) != len(texts):
-            raise ValueError(f"contexts has {len(contexts)} items but texts has {len(texts)}")
+            raise InvalidInputError(f"contexts has {len(contexts)} items but texts has {len(texts)}; pass one per text")
         job = _Job(list(texts), list(contexts) if contexts is not None and self.tagger.use_context else None)
         if not job.texts:
             job.future.set_result([])
