@@ -18,6 +18,12 @@ def serve_tagger(tiny_model_dir):
     return OnnxTagger.from_pretrained(tiny_model_dir, intra_op_threads=1, batch_size=64)
 
 
+def metric_value(text: str, name: str) -> float:
+    """The sum of the samples named ``name`` (any labels) in Prometheus text."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(name) and line[len(name)] in " {")
+
+
 @contextmanager
 def live_server(app, **options) -> Iterator[str]:
     """Run ``app`` with uvicorn in a thread on a free loopback port; yields its base URL, stops it on exit."""

@@ -17,11 +17,8 @@ httpx = pytest.importorskip("httpx", reason="the HTTP client of these tests ([de
 
 from feedback_nlp.serve import BatcherClosedError, MicroBatcher, QueueFullError, ServeConfig, create_app  # noqa: E402
 from tests.conftest import SENTENCES  # noqa: E402
-from tests.serve.conftest import live_server  # noqa: E402
+from tests.serve.conftest import live_server, metric_value  # noqa: E402
 
-
-def _metric(text: str, name: str) -> float:
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name + " "))
 
 
 def test_concurrent_requests_are_batched_and_match_single_calls(serve_tagger):
@@ -41,7 +38,8 @@ def test_concurrent_requests_are_batched_and_match_single_calls(serve_tagger):
         with ThreadPoolExecutor(32) as pool:
             served = list(pool.map(one, range(96)))
         metrics = client.get("/metrics").text
-    batches, batched_texts = _metric(metrics, "feedback_nlp_batch_size_count"), _metric(metrics, "feedback_nlp_batch_size_sum")
+    batches = metric_value(metrics, "feedback_nlp_batch_size_count")
+    batched_texts = metric_value(metrics, "feedback_nlp_batch_size_sum")
     assert batched_texts == 96
     assert batched_texts / batches > 1, f"{batches:.0f} batches for 96 texts: nothing was batched"
     for i, result in enumerate(served):

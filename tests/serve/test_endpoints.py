@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from feedback_nlp.serve import ServeConfig, create_app  # noqa: E402
 from feedback_nlp.serve.model_info import card_summary  # noqa: E402
 from tests.conftest import SENTENCES, SHIPPED_MODEL  # noqa: E402
+from tests.serve.conftest import metric_value  # noqa: E402
 
 
 @pytest.fixture
@@ -180,9 +181,6 @@ def test_full_queue_is_503_with_retry_after(serve_tagger):
     assert first["r"].status_code == 200 and len(first["r"].json()["results"]) == 3
 
 
-def _metric(text: str, name: str) -> float:
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
-
 
 def test_metrics_count_requests_errors_latency_and_batches(client):
     _tag(client, SENTENCES[:3])
@@ -193,7 +191,7 @@ def test_metrics_count_requests_errors_latency_and_batches(client):
     assert 'feedback_nlp_request_errors_total{path="/v1/tag",status="422"} 1' in text
     assert 'feedback_nlp_request_duration_seconds_count{path="/v1/tag"} 2' in text
     assert 'feedback_nlp_request_duration_seconds_bucket{path="/v1/tag",le="+Inf"} 2' in text
-    assert _metric(text, "feedback_nlp_batch_size_count") == 1 and _metric(text, "feedback_nlp_batch_size_sum") == 3
+    assert metric_value(text, "feedback_nlp_batch_size_count") == 1 and metric_value(text, "feedback_nlp_batch_size_sum") == 3
     assert "feedback_nlp_texts_total 3" in text and "feedback_nlp_queue_depth 0" in text
     assert "feedback_nlp_ready 1" in text and "feedback_nlp_model_info{" in text
     for line in text.splitlines():  # every sample line is `name{labels} number`
