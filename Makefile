@@ -11,7 +11,7 @@
 #   make model-v1    the v1 recipe (compact base fine-tuned directly), kept for comparison
 #   make eval        regenerate eval/reports/<name>/ for every shipped model (test split)
 #   make pretrain    MLM corpus -> tokenizer -> pretraining of the compact base (CPU: hours; see README for GPU)
-#   make benchmark   tagger and scoring speed benchmarks -> benchmarks/results/
+#   make benchmark   tagger, scoring and HTTP-service speed benchmarks -> benchmarks/results/
 #   make appeal-screenshot   a demo shop's appeal pack, rendered by headless Chromium -> docs/appeal-pack.png
 #
 # Training runs through one CLI: `python -m training --help`.
@@ -38,7 +38,7 @@ $(BIN)/python:
 # Stamps: reinstall only when pyproject.toml changes.
 $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install torch==$(TORCH_VERSION)
-	$(BIN)/pip install -e '.[train,eval,dev]'
+	$(BIN)/pip install -e '.[train,eval,dev,serve]'
 	touch $@
 
 $(VENV)/.stamp-lib: pyproject.toml | $(BIN)/python
@@ -117,6 +117,7 @@ pretrain: $(VENV)/.stamp-dev
 benchmark: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/tagger_benchmark.py --model $(MODEL) --checkpoint $(CHECKPOINT)
 	$(BIN)/python benchmarks/scoring_benchmark.py
+	$(BIN)/python benchmarks/serve_benchmark.py --data $(DATASET)/test.jsonl
 
 # needs chromium and a CJK font (Debian: apt-get install -y chromium fonts-noto-cjk)
 CHROMIUM ?= chromium

@@ -3,6 +3,7 @@
 - ``eval``: matplotlib, for the plots of evaluation and shop reports (they degrade to
   tables without it);
 - ``explain``: jieba, word units for the evidence of a tag (without it: the tokenizer's pieces);
+- ``serve``: FastAPI and uvicorn, for ``feedback-nlp serve`` (the HTTP service);
 - ``train``: torch, transformers, onnx, ... — used only by the repository's ``training/``.
 """
 
@@ -19,6 +20,7 @@ __all__ = ["EXTRAS", "pip_hint", "has_module", "require"]
 EXTRAS: dict[str, tuple[str, ...]] = {
     "eval": ("matplotlib",),
     "explain": ("jieba",),
+    "serve": ("fastapi", "uvicorn"),
     "train": ("torch", "transformers", "onnx", "datasets"),
 }
 

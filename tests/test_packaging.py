@@ -109,3 +109,48 @@ def test_installed_wheel_tags_evaluates_and_scores_outside_the_repo(wheel, tmp_p
     evaluated = run(python, "-c", "import feedback_nlp; r = feedback_nlp.evaluate('labeled.jsonl', 'default', n_boot=20); "
                                   "print(r.audit.rows_valid)")
     assert evaluated.stdout.strip().splitlines()[-1] == "4"
+
+
+@pytest.mark.slow
+def test_installed_wheel_with_the_serve_extra_serves_http(wheel, tmp_path):
+    """`pip install 'feedback-nlp[serve]'` in a fresh environment, then `feedback-nlp serve` answers on loopback."""
+    import signal
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    install = subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", f"{wheel}[serve]"],
+                             capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-3000:]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("FEEDBACK_NLP_MODEL", "PYTHONPATH", "VIRTUAL_ENV")}
+    proc = subprocess.Popen([str(env_dir / "bin" / "feedback-nlp"), "serve", "--port", str(port)], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.stderr.read()[-3000:]
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            assert time.monotonic() < deadline, "serve did not become ready"
+            time.sleep(0.2)
+        request = urllib.request.Request(f"{base}/v1/tag", data=json.dumps({"texts": ["送得太慢，饭都凉了"]}).encode(),
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as r:
+            body = json.loads(r.read())
+        assert body["model"]["name"] == "default" and body["results"][0]["tags"] == ["logistics"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) in (0, -signal.SIGTERM)
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -2,7 +2,7 @@
 
 One module per command (:mod:`~feedback_nlp.cli.tag`, :mod:`~feedback_nlp.cli.info`,
 :mod:`~feedback_nlp.cli.eval`, :mod:`~feedback_nlp.cli.score`,
-:mod:`~feedback_nlp.cli.demo_data`), each a thin typer wrapper that parses arguments and
+:mod:`~feedback_nlp.cli.demo_data`, :mod:`~feedback_nlp.cli.serve`), each a thin typer wrapper that parses arguments and
 calls a plain function of the library (``run_tag``, ``run_info``, ``run_eval``, ``score``,
 ``generate_demo_data``), which tests call directly. Errors become exit codes in
 :func:`~feedback_nlp.cli.exit_on_error.exit_on_error`; the table is
@@ -22,6 +22,7 @@ from feedback_nlp.cli.eval import eval_cmd, run_eval
 from feedback_nlp.cli.info import info_cmd, run_info
 from feedback_nlp.cli.review_queue import review_queue_cmd
 from feedback_nlp.cli.score import score_cmd
+from feedback_nlp.cli.serve import serve_cmd
 from feedback_nlp.cli.tag import tag_cmd
 from feedback_nlp.exit_codes import EXIT_CODES_HELP, ExitCode
 from feedback_nlp.tagging.tag_job import TagSummary, default_errors_path, run_tag
@@ -46,6 +47,7 @@ app.command("score")(score_cmd)
 app.command("demo-data")(demo_data_cmd)
 app.command("appeal")(appeal_cmd)
 app.command("review-queue")(review_queue_cmd)
+app.command("serve")(serve_cmd)
 
 
 def main() -> None:  # pragma: no cover - the console script and `python -m feedback_nlp`
