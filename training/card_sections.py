@@ -34,6 +34,8 @@ def _slice(side: dict, field: str, value: str) -> dict | None:
 
 def _target_line(name: str, value: float | None) -> str:
     op, target = TARGETS_V2[name]
+    if value is None:
+        return f"{name} {op} {target}: n/a"
     ok = value is not None and (value >= target if op == ">=" else value <= target)
     return f"{name} {op} {target}: {'met' if ok else '**not met**'} ({'n/a' if value is None else f'{value:.3f}'})"
 

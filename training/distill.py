@@ -24,7 +24,7 @@ from tokenizers import Tokenizer
 
 from feedback_nlp.tagging.encoding import TextEncoder
 from feedback_nlp.taxonomy import TAG_IDS
-from training.teacher import MeanPoolTagger, macro_average_precision, predict
+from training.teacher import MeanPoolTagger, macro_average_precision, pick_device, predict
 
 
 def unlabeled_texts(corpora, gold_texts: list[str], max_chars: int = 90) -> list[str]:
@@ -82,6 +82,7 @@ class StudentConfig:
     dropout: float = 0.1
     seed: int = 42
     threads: int = 0
+    device: str = "auto"  # auto = cuda when available
     labels: list[str] = field(default_factory=lambda: list(TAG_IDS))
 
     def __post_init__(self) -> None:
@@ -150,6 +151,8 @@ def train_student(cfg: StudentConfig, train_soft: np.ndarray | None, unlabeled: 
     y_dev = label_matrix(dev_rows, labels)
     dev = Batches(encoder, dev_rows, y_dev, cfg.use_context)
     model = MeanPoolTagger.from_base(cfg.base_model, len(labels), cfg.dropout)
+    device = pick_device(cfg.device)
+    model.to(device)
     head = [p for n, p in model.named_parameters() if n.startswith("head.")]
     body = [p for n, p in model.named_parameters() if not n.startswith("head.")]
     opt = torch.optim.AdamW([{"params": body, "lr": cfg.encoder_lr}, {"params": head, "lr": cfg.head_lr}],
@@ -159,13 +162,13 @@ def train_student(cfg: StudentConfig, train_soft: np.ndarray | None, unlabeled: 
     total = steps_per_epoch * cfg.epochs
     warm = max(1, int(total * cfg.warmup_ratio))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
-    pw = torch.full((len(labels),), cfg.pos_weight)
+    pw = torch.full((len(labels),), cfg.pos_weight, device=device)
 
     state_path = work / "state.json"
     history, best, start_epoch = [], {"ap": -1.0, "epoch": 0}, 1
     if state_path.exists():
         st = json.loads(state_path.read_text(encoding="utf-8"))
-        ck = torch.load(work / "last.pt", weights_only=False)
+        ck = torch.load(work / "last.pt", weights_only=False, map_location=device)
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
         history, best, start_epoch = st["history"], st["best"], st["epoch"] + 1
         log(f"resuming after epoch {st['epoch']}")
@@ -175,6 +178,8 @@ def train_student(cfg: StudentConfig, train_soft: np.ndarray | None, unlabeled: 
         rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: a resumed run shuffles as an uninterrupted one
         model.train()
         for i, (x, gold, has_gold, soft, has_soft) in enumerate(_epoch_batches(parts, cfg.batch_size, rng)):
+            x = {k: v.to(device) for k, v in x.items()}
+            gold, has_gold, soft, has_soft = (t.to(device) for t in (gold, has_gold, soft, has_soft))
             logits = model(**x).logits
             hard = torch.nn.functional.binary_cross_entropy_with_logits(logits, gold, pos_weight=pw, reduction="none").mean(1)
             distil = torch.nn.functional.binary_cross_entropy_with_logits(logits, soft, reduction="none").mean(1)
@@ -200,8 +205,9 @@ def train_student(cfg: StudentConfig, train_soft: np.ndarray | None, unlabeled: 
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}, work / "last.pt")
         state_path.write_text(json.dumps({"epoch": epoch, "history": history, "best": best}), encoding="utf-8")
 
-    model = MeanPoolTagger.load(work / "best")
+    model = MeanPoolTagger.load(work / "best").to(device)
     probs = predict(model, dev)
+    model.cpu()
     choices = tune_thresholds(probs, y_dev, labels, 0.9, 15)
     model.save(out, labels)
     tokenizer.save(str(out / "tokenizer.json"))

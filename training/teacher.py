@@ -104,6 +104,7 @@ class TeacherConfig:
     dropout: float = 0.1
     seed: int = 42
     threads: int = 0
+    device: str = "auto"  # auto = cuda when available
     labels: list[str] = field(default_factory=lambda: list(TAG_IDS))
 
     def __post_init__(self) -> None:
@@ -153,6 +154,8 @@ def train_teacher(cfg: TeacherConfig, log=print) -> Path:
     dev = Batches(encoder, dev_rows, y_dev, cfg.use_context)
     model = MeanPoolTagger.load(cfg.init_from) if cfg.init_from else \
         MeanPoolTagger.from_base(cfg.base_model, len(labels), cfg.dropout, cfg.layers)
+    device = pick_device(cfg.device)
+    model.to(device)
     model.train()
     head = [p for n, p in model.named_parameters() if n.startswith("head.")]
     body = [p for n, p in model.named_parameters() if not n.startswith("head.")]
@@ -162,14 +165,14 @@ def train_teacher(cfg: TeacherConfig, log=print) -> Path:
     total = steps_per_epoch * cfg.epochs
     warm = max(1, int(total * cfg.warmup_ratio))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.full((len(labels),), cfg.pos_weight))
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.full((len(labels),), cfg.pos_weight, device=device))
 
     state_path = work / "state.json"
     history: list[dict] = []
     start_epoch, best = 1, {"ap": -1.0, "epoch": 0}
     if state_path.exists():  # resume: weights, optimizer, scheduler and RNG of the last finished epoch
         st = json.loads(state_path.read_text(encoding="utf-8"))
-        ck = torch.load(work / "last.pt", weights_only=False)
+        ck = torch.load(work / "last.pt", weights_only=False, map_location=device)
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
         history, best, start_epoch = st["history"], st["best"], st["epoch"] + 1
         log(f"resuming after epoch {st['epoch']}")
@@ -179,6 +182,7 @@ def train_teacher(cfg: TeacherConfig, log=print) -> Path:
         rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: a resumed run shuffles as an uninterrupted one
         model.train()
         for i, (x, y) in enumerate(train.epoch(cfg.batch_size, rng)):
+            x, y = {k: v.to(device) for k, v in x.items()}, y.to(device)
             loss = loss_fn(model(**x).logits, y)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -198,8 +202,9 @@ def train_teacher(cfg: TeacherConfig, log=print) -> Path:
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}, work / "last.pt")
         state_path.write_text(json.dumps({"epoch": epoch, "history": history, "best": best}), encoding="utf-8")
 
-    model = MeanPoolTagger.load(work / "best")
+    model = MeanPoolTagger.load(work / "best").to(device)
     probs = predict(model, dev)
+    model.cpu()
     choices = tune_thresholds(probs, y_dev, labels, 0.9, 15)
     model.save(out, labels)
     tokenizer.save(str(out / "tokenizer.json"))
@@ -214,10 +219,15 @@ def train_teacher(cfg: TeacherConfig, log=print) -> Path:
     return out
 
 
+def pick_device(name: str) -> torch.device:
+    return torch.device("cuda" if name == "auto" and torch.cuda.is_available() else ("cpu" if name == "auto" else name))
+
+
 @torch.no_grad()
 def predict(model, batches, batch_size: int = 64) -> np.ndarray:
     model.eval()
+    device = next(model.parameters()).device
     out = np.zeros(batches.y.shape, dtype=np.float32)
     for idx, (x, _) in batches.ordered(batch_size):
-        out[idx] = torch.sigmoid(model(**x).logits).numpy()
+        out[idx] = torch.sigmoid(model(**{k: v.to(device) for k, v in x.items()}).logits).float().cpu().numpy()
     return out
