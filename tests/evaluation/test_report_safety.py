@@ -3,9 +3,9 @@
 import csv
 import json
 
+import pytest
 from typer.testing import CliRunner
 
-import feedback_nlp
 from feedback_nlp.cli import ExitCode, app
 from feedback_nlp.taxonomy import TAG_IDS
 
@@ -32,10 +32,18 @@ def _cells(path):
         return [c for row in csv.reader(f) for c in row]
 
 
-def test_lone_surrogate_row_is_skipped_not_fatal(tiny_model_dir, tmp_path):
-    out = tmp_path / "audit"
-    result = CliRunner().invoke(app, ["eval", str(_gold(tmp_path / "g.jsonl")), "--model", str(tiny_model_dir),
-                                      "--out", str(out), "--n-boot", "20"])
+@pytest.fixture(scope="module")
+def audit(tiny_model_dir, tmp_path_factory):
+    """One ``feedback-nlp eval`` run over the hostile file: (exit code, output directory)."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    out = tmp / "audit"
+    result = CliRunner().invoke(app, ["eval", str(_gold(tmp / "g.jsonl")), "--model", str(tiny_model_dir),
+                                      "--out", str(out), "--n-boot", "20", "--sample", "4", "--threads", "1"])
+    return result, out
+
+
+def test_lone_surrogate_row_is_skipped_not_fatal(audit):
+    result, out = audit
     assert result.exit_code == ExitCode.ROW_ERRORS, result.output
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["audit"]["rows_read"] == 5 and data["audit"]["rows_valid"] == 4
@@ -43,9 +51,8 @@ def test_lone_surrogate_row_is_skipped_not_fatal(tiny_model_dir, tmp_path):
     assert skipped["line"] == 3 and skipped["reason"].startswith("not Unicode:") and "U+DC80" in skipped["reason"]
 
 
-def test_csv_cells_cannot_run_as_formulas(tiny_model_dir, tmp_path):
-    out = tmp_path / "audit"
-    feedback_nlp.evaluate(_gold(tmp_path / "g.jsonl"), tiny_model_dir, n_boot=20, seed=1, sample=4, out=out, threads=1)
+def test_csv_cells_cannot_run_as_formulas(audit):
+    _, out = audit
     for name in ("errors.csv", "sample.csv"):
         cells = _cells(out / name)
         dangerous = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
@@ -55,9 +62,8 @@ def test_csv_cells_cannot_run_as_formulas(tiny_model_dir, tmp_path):
     assert "'\t=cmd" in _cells(out / "sample.csv")
 
 
-def test_markdown_report_escapes_html(tiny_model_dir, tmp_path):
-    out = tmp_path / "audit"
-    feedback_nlp.evaluate(_gold(tmp_path / "g.jsonl"), tiny_model_dir, n_boot=20, seed=1, out=out, threads=1)
+def test_markdown_report_escapes_html(audit):
+    _, out = audit
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "<script" not in md
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md  # the slice value, shown as text

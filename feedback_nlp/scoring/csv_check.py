@@ -1,0 +1,116 @@
+"""Read a scoring CSV once in Python before DuckDB loads it, so a broken file gets its real cause.
+
+DuckDB's CSV sniffer guesses the dialect: a file with a BOM, ragged rows or GBK bytes can
+come out as one odd column ("missing column(s)"), as zero rows, or as a sniffing
+traceback. :func:`check_csv` streams the file with the ``csv`` module (any mix of CRLF
+and LF) and reports, with line numbers, what makes it unusable: bytes that are not UTF-8,
+binary data, rows whose field count differs from the header's, a header that is not
+comma-separated. DuckDB then reads it with that header and no guessing
+(:func:`read_csv_sql`), and the row counts of both readers must agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from feedback_nlp.scoring.schema import MAX_ROWS_PER_PROBLEM, Problem
+
+__all__ = ["CsvShape", "check_csv", "read_csv_sql"]
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long review texts are legitimate fields
+
+
+@dataclass
+class CsvShape:
+    """The header, the number of data rows and the problems of one CSV file."""
+
+    header: list[str]
+    rows: int
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _open(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+
+
+class _Unusable(Exception):
+    def __init__(self, line: int, message: str, example: str):
+        self.line, self.message, self.example = line, message, example
+
+
+def _decoded_lines(stream: IO[bytes], counter: list[int]) -> Iterator[str]:
+    """UTF-8 lines with their line ends; ``counter[0]`` is the physical line number being read."""
+    for number, raw in enumerate(stream, start=1):
+        counter[0] = number
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        nul = raw.find(b"\x00")
+        if nul >= 0:
+            raise _Unusable(number, "binary data (NUL bytes): this is not a CSV text file", f"byte {nul + 1}")
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            hint = ""
+            try:
+                raw.decode("gb18030")
+                hint = " (it decodes as GBK/GB18030: re-save the file as UTF-8, e.g. iconv -f GB18030 -t UTF-8)"
+            except UnicodeDecodeError:
+                pass
+            raise _Unusable(number, f"not UTF-8 text{hint}", f"byte 0x{raw[e.start]:02x} at column {e.start + 1}") from None
+
+
+def check_csv(path: Path, label: str) -> CsvShape:
+    """Stream ``path`` (``.csv`` or ``.csv.gz``); ``label`` names the file in problems."""
+    counter = [0]
+    header: list[str] = []
+    rows = 0
+    ragged: list[tuple[int, int, int]] = []  # (data row, line, fields)
+    n_ragged = 0
+    try:
+        with _open(path) as stream:
+            reader = csv.reader(_decoded_lines(stream, counter), strict=True)
+            header = next(reader, [])
+            if not header:
+                return CsvShape([], 0, [Problem(label, "", "the file is empty: a CSV header row is required")])
+            for fields in reader:
+                if not fields:
+                    continue  # blank line: DuckDB skips it too
+                rows += 1
+                if len(fields) != len(header):
+                    n_ragged += 1
+                    if len(ragged) < MAX_ROWS_PER_PROBLEM:
+                        ragged.append((rows, counter[0], len(fields)))
+    except _Unusable as e:
+        return CsvShape(header, rows, [Problem(label, "", f"{e.message}; first at line {e.line} ({e.example})")])
+    except csv.Error as e:
+        return CsvShape(header, rows, [Problem(label, "", f"malformed CSV at line {counter[0]}: {e}")])
+    except (OSError, EOFError) as e:  # unreadable, or a truncated .gz
+        return CsvShape(header, rows, [Problem(label, "", f"cannot read the file: {e}")])
+    problems = []
+    if len(header) == 1 and any(d in header[0] for d in (";", "\t", "|")):
+        problems.append(Problem(label, "", f"the header {header[0]!r} is one column: the file must be comma-separated"))
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        problems.append(Problem(label, ", ".join(duplicated), "column name appears more than once in the header"))
+    if n_ragged:
+        problems.append(Problem(
+            label, "", f"row has a different number of fields than the header ({len(header)})",
+            tuple(r for r, _, _ in ragged), tuple(f"line {line}: {n} fields" for _, line, n in ragged), n_ragged,
+        ))
+    return CsvShape(header, rows, problems)
+
+
+def read_csv_sql(path: Path, header: list[str]) -> str:
+    """``read_csv(...)`` of a checked file: RFC 4180 with the given header, every column text, no sniffing."""
+    def lit(s: str) -> str:
+        return "'" + s.replace("'", "''") + "'"
+
+    columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
+    return (f"read_csv({lit(str(path))}, header=true, auto_detect=false, columns={columns}, delim=',', quote='\"', "
+            "escape='\"', strict_mode=false)")
