@@ -158,7 +158,7 @@ def _write_jsonl(stream: IO[bytes], record: dict[str, Any]) -> None:
 def run_tag(
     inputs: list[str],
     *,
-    model: str | Path | None = None,
+    model: str | Path | OnnxTagger | None = None,
     output: Path | None = None,
     errors: Path | None = None,
     input_format: str = "auto",
@@ -170,6 +170,9 @@ def run_tag(
     stderr: IO[str] | None = None,
 ) -> TagSummary:
     """Tag texts, a file or stdin; write JSONL results and the malformed rows.
+
+    ``model`` is a shipped model's name, a model directory, or an already loaded
+    :class:`OnnxTagger` (then ``batch_size`` and ``threads`` are its own).
 
     Results go to ``output`` (``stdout`` when ``None``); malformed rows go to ``errors``,
     which defaults to ``<output stem>.errors.jsonl`` next to the output, or to ``stderr``
@@ -184,7 +187,10 @@ def run_tag(
     check_distinct_paths({"input file": path}, {"--output": output, "--errors": errors})
     stderr = stderr if stderr is not None else sys.stderr
 
-    tagger = load_tagger(model, intra_op_threads=threads, batch_size=batch_size)
+    if isinstance(model, OnnxTagger):  # a service keeps one loaded tagger for many runs
+        tagger = model
+    else:
+        tagger = load_tagger(model, intra_op_threads=threads, batch_size=batch_size)
     pass_context = tagger.use_context
 
     with contextlib.ExitStack() as stack:
