@@ -25,7 +25,7 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from feedback_nlp.safe_output import atomic_output, neutralize_cell
+from feedback_nlp.safe_output import atomic_output, check_distinct_paths, neutralize_cell
 from feedback_nlp.evaluation.report_tables import (
     DIM_HEADER,
     SLICE_HEADER,
@@ -147,6 +147,7 @@ def write_report(r: EvaluationResult, out: str | PathLike[str]) -> dict[str, Pat
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     paths = {name: root / name for name in REPORT_FILES}
+    check_distinct_paths({"data file": Path(r.audit.data_path)}, {**paths, "sample.csv": root / "sample.csv"})
     from feedback_nlp.evaluation.report_html import render_html
 
     for name, text in (("report.json", json.dumps(r.to_dict(), ensure_ascii=False, indent=2) + "\n"),

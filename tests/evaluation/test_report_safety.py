@@ -69,3 +69,13 @@ def test_markdown_report_escapes_html(audit):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md  # the slice value, shown as text
     html = (out / "report.html").read_text(encoding="utf-8")
     assert SCRIPT not in html
+
+
+def test_report_files_never_overwrite_the_data_file(tiny_model_dir, tmp_path):
+    data = _gold(tmp_path / "errors.csv")  # a labeled JSONL file that happens to be called errors.csv
+    before = data.read_bytes()
+    result = CliRunner().invoke(app, ["eval", str(data), "--model", str(tiny_model_dir), "--out", str(tmp_path),
+                                      "--n-boot", "0"])
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "errors.csv" in result.output and "would destroy the input" in result.output
+    assert data.read_bytes() == before
