@@ -142,12 +142,18 @@ def write_sample_csv(r: EvaluationResult, path: Path) -> Path:
     return path
 
 
+def check_report_paths(data: str | PathLike[str], out: str | PathLike[str]) -> None:
+    """Refuse an ``out`` directory whose report files would overwrite the data file."""
+    names = (*REPORT_FILES, "sample.csv")
+    check_distinct_paths({"data file": Path(data)}, {name: Path(out) / name for name in names})
+
+
 def write_report(r: EvaluationResult, out: str | PathLike[str]) -> dict[str, Path]:
     """Write every report file into ``out`` (created if needed); return name → path."""
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     paths = {name: root / name for name in REPORT_FILES}
-    check_distinct_paths({"data file": Path(r.audit.data_path)}, {**paths, "sample.csv": root / "sample.csv"})
+    check_report_paths(r.audit.data_path, root)
     from feedback_nlp.evaluation.report_html import render_html
 
     for name, text in (("report.json", json.dumps(r.to_dict(), ensure_ascii=False, indent=2) + "\n"),
