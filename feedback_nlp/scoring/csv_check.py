@@ -11,10 +11,11 @@ comma-separated. DuckDB then reads it with that header and no guessing
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
+import io
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -39,57 +40,81 @@ def _open(path: Path) -> IO[bytes]:
     return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
 
 
-class _Unusable(Exception):
-    def __init__(self, line: int, message: str, example: str):
-        self.line, self.message, self.example = line, message, example
+_CHUNK = 1 << 20
 
 
-def _decoded_lines(stream: IO[bytes], counter: list[int]) -> Iterator[str]:
-    """UTF-8 lines with their line ends; ``counter[0]`` is the physical line number being read."""
-    for number, raw in enumerate(stream, start=1):
-        counter[0] = number
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        nul = raw.find(b"\x00")
-        if nul >= 0:
-            raise _Unusable(number, "binary data (NUL bytes): this is not a CSV text file", f"byte {nul + 1}")
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            hint = ""
+def _undecodable(path: Path) -> str | None:
+    """Why the bytes are not UTF-8 text (NUL bytes, invalid UTF-8), naming the first bad line; else None.
+
+    One pass in chunks with C-speed searches and an incremental decoder.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines_before = 0  # newlines in the chunks already scanned
+    with _open(path) as stream:
+        while chunk := stream.read(_CHUNK):
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                line = lines_before + chunk.count(b"\n", 0, nul) + 1
+                return f"binary data (NUL bytes): this is not a CSV text file; first at line {line}"
             try:
-                raw.decode("gb18030")
-                hint = " (it decodes as GBK/GB18030: re-save the file as UTF-8, e.g. iconv -f GB18030 -t UTF-8)"
+                decoder.decode(chunk)
             except UnicodeDecodeError:
-                pass
-            raise _Unusable(number, f"not UTF-8 text{hint}", f"byte 0x{raw[e.start]:02x} at column {e.start + 1}") from None
+                return _not_utf8(path, lines_before + chunk.count(b"\n") + 1)
+            lines_before += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return _not_utf8(path, lines_before + 1)
+    return None
+
+
+def _not_utf8(path: Path, last_line: int) -> str:
+    """The message for the first line (at most ``last_line``) that is not UTF-8, with a GBK hint when it fits."""
+    with _open(path) as stream:
+        for number, raw in enumerate(stream, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                hint = ""
+                try:
+                    raw.decode("gb18030")
+                    hint = " (it decodes as GBK/GB18030: re-save the file as UTF-8, e.g. iconv -f GB18030 -t UTF-8)"
+                except UnicodeDecodeError:
+                    pass
+                return f"not UTF-8 text{hint}; first at line {number} (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
+            if number >= last_line:
+                break
+    return f"not UTF-8 text; first near line {last_line}"  # a sequence cut at the end of the file
 
 
 def check_csv(path: Path, label: str) -> CsvShape:
     """Stream ``path`` (``.csv`` or ``.csv.gz``); ``label`` names the file in problems."""
-    counter = [0]
     header: list[str] = []
     rows = 0
     ragged: list[tuple[int, int, int]] = []  # (data row, line, fields)
     n_ragged = 0
     try:
-        with _open(path) as stream:
-            reader = csv.reader(_decoded_lines(stream, counter), strict=True)
-            header = next(reader, [])
-            if not header:
-                return CsvShape([], 0, [Problem(label, "", "the file is empty: a CSV header row is required")])
-            for fields in reader:
-                if not fields:
-                    continue  # blank line: DuckDB skips it too
-                rows += 1
-                if len(fields) != len(header):
-                    n_ragged += 1
-                    if len(ragged) < MAX_ROWS_PER_PROBLEM:
-                        ragged.append((rows, counter[0], len(fields)))
-    except _Unusable as e:
-        return CsvShape(header, rows, [Problem(label, "", f"{e.message}; first at line {e.line} ({e.example})")])
-    except csv.Error as e:
-        return CsvShape(header, rows, [Problem(label, "", f"malformed CSV at line {counter[0]}: {e}")])
+        unusable = _undecodable(path)
+        if unusable is not None:
+            return CsvShape([], 0, [Problem(label, "", unusable)])
+        with _open(path) as raw_stream, io.TextIOWrapper(raw_stream, encoding="utf-8-sig", newline="") as stream:
+            reader = csv.reader(stream, strict=True)
+            try:
+                header = next(reader, [])
+                if not header:
+                    return CsvShape([], 0, [Problem(label, "", "the file is empty: a CSV header row is required")])
+                for fields in reader:
+                    if not fields:
+                        continue  # blank line: DuckDB skips it too
+                    rows += 1
+                    if len(fields) != len(header):
+                        n_ragged += 1
+                        if len(ragged) < MAX_ROWS_PER_PROBLEM:
+                            ragged.append((rows, reader.line_num, len(fields)))
+            except csv.Error as e:
+                return CsvShape(header, rows, [Problem(label, "", f"malformed CSV at line {reader.line_num}: {e}")])
     except (OSError, EOFError) as e:  # unreadable, or a truncated .gz
         return CsvShape(header, rows, [Problem(label, "", f"cannot read the file: {e}")])
     problems = []
