@@ -4,7 +4,7 @@
 |---|---|
 | 0 | success: every row tagged / evaluated / scored |
 | 1 | finished, but some input rows were malformed (see the error file or report) |
-| 2 | usage error, or an input file that cannot be used at all |
+| 2 | usage error, or an input that cannot be used at all (also: an output that would overwrite an input) |
 | 3 | model error: missing, incomplete or changed model directory, unknown model name or labels |
 | 4 | a missing optional dependency; the message gives the exact ``pip install`` |
 

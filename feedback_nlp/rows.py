@@ -6,8 +6,9 @@ one bad line never stops a file. Line numbers are 1-based physical lines of the 
 Blank lines are skipped and not counted.
 
 - ``txt``: one text per line; the id is the line number.
-- ``jsonl``: one JSON object per line with ``text`` (string or null), optional ``id`` and
+- ``jsonl``: one JSON object per line with ``text`` (a string), optional ``id`` and
   ``context`` (string or null); other fields are ignored. A missing id becomes the line number.
+  A lone surrogate escape (``"\\udc80"``) in text, context or id makes the row an error.
 - ``csv``: a header row with a ``text`` column, optional ``id`` and ``context`` columns.
   An empty cell is an empty value (empty text gets status ``empty``).
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.text_validity import json_unencodable
 
 __all__ = ["Row", "RowError", "InputFormat", "FORMATS", "format_from_suffix", "read_rows"]
 
@@ -128,6 +130,10 @@ def _read_jsonl(lines: Iterable[tuple[int, str | None, bytes]]) -> Iterator[Row 
             yield RowError(number, f"field 'context' is {_type_name(context)}, expected a string or null", _clip(line))
             continue
         row_id = obj.get("id")
+        bad = next(((f, p) for f in ("text", "context", "id") if (p := json_unencodable(obj.get(f))) is not None), None)
+        if bad is not None:
+            yield RowError(number, f"field {bad[0]!r} is not valid Unicode text: it holds {bad[1]}", _clip(line))
+            continue
         yield Row(number, number if row_id is None else row_id, text, context)
 
 

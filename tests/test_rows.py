@@ -70,3 +70,10 @@ def test_csv_without_text_column_is_unusable():
 
 def test_csv_with_bom_and_only_text():
     assert rows("\ufefftext\n太甜了\n", "csv") == [Row(2, 2, "太甜了")]
+
+
+def test_jsonl_lone_surrogate_is_a_row_error():
+    (bad, ok) = rows('{"text": "a\\udc80"}\n{"text": "ok", "id": "\\ud83d\\ude00"}\n', "jsonl")  # a pair is fine
+    assert isinstance(bad, RowError) and bad.line == 1
+    assert bad.reason == "field 'text' is not valid Unicode text: it holds a lone surrogate U+DC80 at character 1"
+    assert ok == Row(2, "😀", "ok")

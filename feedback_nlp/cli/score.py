@@ -28,6 +28,11 @@ def score_cmd(
     what_if: Annotated[bool, typer.Option("--what-if/--no-what-if", help="Also score with the keyword baseline's tags "
                                           "and write whatif.csv: per shop, how much CCR and the experience score move "
                                           "(B = keyword minus A = model).")] = False,
+    exclude_misordered: Annotated[bool, typer.Option(
+        "--exclude-misordered", help="Rows whose timestamps are in an impossible order (pickup before payment, "
+        "signature before pickup, agreement before request, reply before the chat, feedback before payment) are "
+        "excluded as abnormal and counted in shop_scores.json and the reports. Default: stop with exit code 2 "
+        "listing them.")] = False,
 ) -> None:
     """Score shops: CCR and experience score per shop -> shop_scores.csv, shop_scores.json, reports/."""
     from feedback_nlp.scoring.score import score
@@ -37,10 +42,14 @@ def score_cmd(
         typer.echo(f"usage error: --tagger must be model or keyword, got {tagger!r}", err=True)
         raise typer.Exit(ExitCode.USAGE)
     with exit_on_error():
-        result = score(data, as_of, policy, out, tagger=LazyTagger(tagger, model), reports=reports, memory_limit=memory_limit)
+        order = "exclude" if exclude_misordered else "error"
+        result = score(data, as_of, policy, out, tagger=LazyTagger(tagger, model), reports=reports,
+                       memory_limit=memory_limit, timestamp_order=order)
         if what_if:
-            table = whatif(data, as_of, policy, tagger=LazyTagger("model", model))
+            table = whatif(data, as_of, policy, tagger=LazyTagger("model", model), timestamp_order=order)
             typer.echo(write_whatif(table, out / "whatif.csv"), err=True)
     n_scored = int(result.shops["experience_score"].notna().sum())
     typer.echo(f"scored {len(result.shops)} shops ({n_scored} with an experience score) as of {result.as_of} "
                f"with policy {result.policy.label} -> {out}", err=True)
+    if result.inputs.excluded:
+        typer.echo(f"excluded as abnormal (impossible timestamp order): {result.inputs.excluded}", err=True)

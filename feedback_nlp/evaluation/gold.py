@@ -27,6 +27,7 @@ from typing import Any
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.taxonomy import TAG_IDS, TAGS_BY_ID
 from feedback_nlp.model_dir import sha256_file
+from feedback_nlp.text_validity import json_unencodable
 
 __all__ = [
     "GoldRecord",
@@ -122,6 +123,9 @@ def _check_row(number: int, line: str, seen_ids: dict[str, int]) -> tuple[dict[s
         return None, f"invalid JSON: {e.msg} (column {e.colno})"
     if not isinstance(obj, dict):
         return None, f"not an object: the row is a JSON {_type_name(obj)}"
+    problem = json_unencodable(obj)
+    if problem is not None:  # it could reach neither the tokenizer nor the report files
+        return None, f"not Unicode: the row holds {problem} (a JSON escape such as \\udc80)"
     if "text" not in obj:
         return None, "missing text: no field 'text'"
     if not isinstance(obj["text"], str):

@@ -251,6 +251,10 @@ def evaluate(
     if baseline == "none":
         baseline = None
     command = command or _default_command(data, model, baseline, n_boot, seed, sample)
+    if out is not None and not isinstance(data, GoldData):
+        from feedback_nlp.evaluation.report import check_report_paths
+
+        check_report_paths(data, out)  # before the work, not after it
     gold_data = data if isinstance(data, GoldData) else read_gold(data)
     tagger, name, model_dir = _load_system(model, batch_size, threads)
 

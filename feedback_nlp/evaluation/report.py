@@ -9,17 +9,23 @@
 - ``errors.csv``: every false positive and false negative, most confident first.
 - ``sample.csv``: the stratified sample for human re-check (when one was drawn).
 
+Text from the data cannot act on the reader: in the CSV files a cell starting with ``=``,
+``+``, ``-``, ``@``, tab or CR gets a leading ``'`` (spreadsheet formula injection), and
+``report.md`` escapes HTML. Each file is written to a temporary file and renamed.
+
 All files are deterministic for the same result, except the ``generated_at`` timestamp.
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import json
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from feedback_nlp.safe_output import atomic_output, check_distinct_paths, neutralize_cell
 from feedback_nlp.evaluation.report_tables import (
     DIM_HEADER,
     SLICE_HEADER,
@@ -50,20 +56,22 @@ _ERROR_COLUMNS = ("rank", "id", "line", "error", "tag", "score", "threshold", "c
 # ---------------------------------------------------------------------- markdown
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    def esc(x: str) -> str:
-        return str(x).replace("|", "\\|").replace("\n", " ")
+def _md_text(x: object) -> str:
+    """Text from the data as inert Markdown: no HTML (``<script>`` shows as text), no table breaks."""
+    return html.escape(str(x), quote=False).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_md_text(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
 def render_markdown(r: EvaluationResult) -> str:
     """The summary as Markdown (tables; no plots)."""
     base = r.baseline is not None
-    out = [f"# Evaluation report: {r.audit.model}" + (f" vs {r.audit.baseline} baseline" if base else ""), ""]
-    out.append(f"{r.audit.rows_valid} labeled texts from `{r.audit.data_path}` "
+    out = [f"# Evaluation report: {_md_text(r.audit.model)}" + (f" vs {_md_text(r.audit.baseline)} baseline" if base else ""), ""]
+    out.append(f"{r.audit.rows_valid} labeled texts from {_md_text(r.audit.data_path)} "
                f"({r.audit.rows_skipped} rows skipped). 95% bootstrap intervals in brackets "
                f"({r.audit.n_boot} resamples, seed {r.audit.seed}); differences are paired.")
     out += ["", "## Summary", ""]
@@ -111,27 +119,38 @@ def _evidence_cell(evidence: list[dict]) -> str:
     return ", ".join(f"{s['text']}[{s['start']}:{s['end']}] {s['weight']:.2f}" for e in evidence for s in e["spans"])
 
 
+def _safe_row(writer: Any, cells: list[Any]) -> None:
+    """A CSV row whose text cells cannot run as spreadsheet formulas (ids, texts, slice values come from the data)."""
+    writer.writerow([neutralize_cell(c) for c in cells])
+
+
 def write_errors_csv(r: EvaluationResult, path: Path) -> Path:
     slice_cols = list(r.slice_fields)
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+    with atomic_output(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(list(_ERROR_COLUMNS) + slice_cols)
         for i, e in enumerate(r.errors, start=1):
-            w.writerow([i, e.id, e.line, e.error, e.tag, "" if e.score is None else e.score,
-                        "" if e.threshold is None else e.threshold, "" if e.confidence is None else e.confidence,
-                        " ".join(e.gold), " ".join(e.predicted), "" if e.baseline is None else " ".join(e.baseline),
-                        e.text, e.context or "", _evidence_cell(e.evidence)] + [e.slices.get(c, "") for c in slice_cols])
+            _safe_row(w, [i, e.id, e.line, e.error, e.tag, "" if e.score is None else e.score,
+                          "" if e.threshold is None else e.threshold, "" if e.confidence is None else e.confidence,
+                          " ".join(e.gold), " ".join(e.predicted), "" if e.baseline is None else " ".join(e.baseline),
+                          e.text, e.context or "", _evidence_cell(e.evidence)] + [e.slices.get(c, "") for c in slice_cols])
     return path
 
 
 def write_sample_csv(r: EvaluationResult, path: Path) -> Path:
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+    with atomic_output(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "line", "stratum", "gold", "predicted", "scores", "text", "context", "recheck_labels", "note"])
         for s in r.sample:
-            w.writerow([s.id, s.line, s.stratum, " ".join(s.gold), " ".join(s.predicted),
-                        json.dumps(s.scores, ensure_ascii=False), s.text, s.context or "", "", ""])
+            _safe_row(w, [s.id, s.line, s.stratum, " ".join(s.gold), " ".join(s.predicted),
+                          json.dumps(s.scores, ensure_ascii=False), s.text, s.context or "", "", ""])
     return path
+
+
+def check_report_paths(data: str | PathLike[str], out: str | PathLike[str]) -> None:
+    """Refuse an ``out`` directory whose report files would overwrite the data file."""
+    names = (*REPORT_FILES, "sample.csv")
+    check_distinct_paths({"data file": Path(data)}, {name: Path(out) / name for name in names})
 
 
 def write_report(r: EvaluationResult, out: str | PathLike[str]) -> dict[str, Path]:
@@ -139,11 +158,13 @@ def write_report(r: EvaluationResult, out: str | PathLike[str]) -> dict[str, Pat
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     paths = {name: root / name for name in REPORT_FILES}
-    paths["report.json"].write_text(json.dumps(r.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    paths["report.md"].write_text(render_markdown(r), encoding="utf-8")
+    check_report_paths(r.audit.data_path, root)
     from feedback_nlp.evaluation.report_html import render_html
 
-    paths["report.html"].write_text(render_html(r), encoding="utf-8")
+    for name, text in (("report.json", json.dumps(r.to_dict(), ensure_ascii=False, indent=2) + "\n"),
+                       ("report.md", render_markdown(r)), ("report.html", render_html(r))):
+        with atomic_output(paths[name], "w", encoding="utf-8") as f:
+            f.write(text)
     write_errors_csv(r, paths["errors.csv"])
     if r.sample:
         paths["sample.csv"] = write_sample_csv(r, root / "sample.csv")

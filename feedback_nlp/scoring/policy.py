@@ -13,7 +13,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.errors import ConfigError, InvalidInputError
 
 __all__ = [
     "CCRPolicy",
@@ -194,8 +194,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             from feedback_nlp.errors import MissingDependencyError
 
             raise MissingDependencyError("reading policies on Python 3.10 needs tomli: pip install tomli") from None
-    with open(path, "rb") as f:
-        return tomllib.load(f)
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"policy file {str(path)!r} is not valid TOML: {e}") from None
 
 
 def available_policies() -> list[str]:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import math
 import re
 from datetime import timedelta
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -21,7 +25,7 @@ from feedback_nlp.scoring.policy import SUBMETRICS
 if TYPE_CHECKING:
     from feedback_nlp.scoring.score import ScoreResult
 
-__all__ = ["write_reports", "render_shop_report", "TREND_WEEKS"]
+__all__ = ["write_reports", "render_shop_report", "report_file_names", "TREND_WEEKS"]
 
 TREND_WEEKS = 8
 MAX_DRILLDOWN_ROWS = 500
@@ -96,6 +100,13 @@ def _table(df: pd.DataFrame, pct_cols: tuple[str, ...] = ()) -> str:
 _NO_PLOTS = f"<p><i>Charts left out: matplotlib is not installed ({html.escape(pip_hint('eval'))}).</i></p>"
 
 
+def _notes(result: "ScoreResult") -> str:
+    """The run's notes (absent tables, rows excluded as abnormal) as a list, or nothing."""
+    if not result.notes:
+        return ""
+    return "<ul class='muted'>" + "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) + "</ul>"
+
+
 def render_shop_report(result: "ScoreResult", shop_id: str, trend: pd.DataFrame, drill: pd.DataFrame) -> str:
     shop = result.shop(shop_id)
     p = result.policy
@@ -141,6 +152,7 @@ def render_shop_report(result: "ScoreResult", shop_id: str, trend: pd.DataFrame,
 <h1>Shop {html.escape(shop_id)}</h1>
 <p class="muted">industry {html.escape(str(shop['industry']))} · as of {result.as_of} (data before this day) · policy {html.escape(p.label)} ·
 CCR window {p.ccr.window_days} days · tags: {html.escape(result.inputs.tag_source)}</p>
+{_notes(result)}
 {kpis}
 <p>CCR = {shop['ccr_neg_orders']} negative-feedback orders ÷ {shop['ccr_orders']} valid paid orders.
 Industry position: {pos}. {html.escape(shop['experience_status'] or '')}</p>
@@ -158,8 +170,34 @@ score = {p.experience.min_score} + {p.experience.max_score - p.experience.min_sc
 </body></html>"""
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.\-]", "_", name)
+# index.html is the index; the rest are device names on Windows
+_RESERVED_STEMS = frozenset({"INDEX", "CON", "PRN", "AUX", "NUL"} | {f"{d}{i}" for d in ("COM", "LPT") for i in range(1, 10)})
+
+
+def report_file_names(shop_ids: Iterable[str]) -> dict[str, str]:
+    """A distinct, portable ``.html`` file name per shop id.
+
+    An id made only of ``A-Z a-z 0-9 _ . -`` keeps its name; any other id (``A/B``, ``店铺1``,
+    ``index``, ``CON``)
+    gets the safe characters plus a hash of the id (``A_B-1f0e3dad.html``), so ``A/B`` and
+    ``A_B`` never share a file. Names that would still collide on a case-insensitive file
+    system get the hash too.
+    """
+    def hashed(shop_id: str) -> str:
+        stem = re.sub(r"[^A-Za-z0-9_.\-]", "_", shop_id)[:80].lstrip(".") or "shop"
+        return f"{stem}-{hashlib.sha256(shop_id.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}.html"
+
+    def plain(shop_id: str) -> bool:
+        return bool(re.fullmatch(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,79}", shop_id)) and (
+            shop_id.split(".")[0].upper() not in _RESERVED_STEMS)
+
+    ids = list(dict.fromkeys(shop_ids))
+    names = {sid: f"{sid}.html" if plain(sid) else hashed(sid) for sid in ids}
+    folded = Counter(n.casefold() for n in names.values())
+    names = {sid: hashed(sid) if folded[n.casefold()] > 1 else n for sid, n in names.items()}
+    if len({n.casefold() for n in names.values()}) < len(names):  # a hash collision: number them
+        names = {sid: f"{n[:-5]}-{i}.html" for i, (sid, n) in enumerate(names.items())}
+    return names
 
 
 def write_reports(result: "ScoreResult", out_dir: str | Path) -> list[Path]:
@@ -171,19 +209,20 @@ def write_reports(result: "ScoreResult", out_dir: str | Path) -> list[Path]:
     drill = ccr_orders(result.inputs, result.as_of, result.policy)
     paths = []
     links = []
+    names = report_file_names(result.shops["shop_id"])
     for shop_id in result.shops["shop_id"]:
-        path = out_dir / f"{_safe(shop_id)}.html"
+        path = out_dir / names[shop_id]
         path.write_text(render_shop_report(result, shop_id, trend, drill), encoding="utf-8")
         paths.append(path)
         row = result.shop(shop_id)
         links.append(
-            f"<tr><td><a href='{path.name}'>{html.escape(shop_id)}</a></td><td>{html.escape(str(row['industry']))}</td>"
+            f"<tr><td><a href='{html.escape(quote(path.name))}'>{html.escape(shop_id)}</a></td><td>{html.escape(str(row['industry']))}</td>"
             f"<td class='num'>{_fmt(row['ccr'], pct=True)}</td><td class='num'>{_fmt(row['experience_score'], nd=2)}</td></tr>"
         )
     index = out_dir / "index.html"
     index.write_text(
         f"<!doctype html><html><head><meta charset='utf-8'><title>Shop reports {result.as_of}</title><style>{CSS}</style></head><body>"
-        f"<h1>Shop reports as of {result.as_of}</h1><table><tr><th>shop</th><th>industry</th><th>CCR</th><th>experience score</th></tr>"
+        f"<h1>Shop reports as of {result.as_of}</h1>{_notes(result)}<table><tr><th>shop</th><th>industry</th><th>CCR</th><th>experience score</th></tr>"
         + "".join(links)
         + "</table></body></html>",
         encoding="utf-8",

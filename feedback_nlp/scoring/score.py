@@ -12,6 +12,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.safe_output import atomic_output, neutralize_frame
 from feedback_nlp.scoring.ccr import CCR_DIMENSIONS, ccr_by_product, ccr_by_tag, compute_ccr, prepare_feedback
 from feedback_nlp.scoring.experience_score import SUBMETRIC_FIELDS, compute_experience, wide_submetrics
 from feedback_nlp.scoring.tables import Inputs, Tagger, load_inputs
@@ -84,6 +85,7 @@ class ScoreResult:
                     "ccr_window_days": p.ccr.window_days, "dimension_weights": p.experience.dimension_weights,
                 },
                 "tag_source": self.inputs.tag_source,
+                "excluded_abnormal_rows": self.inputs.excluded,
                 "unavailable": self.unavailable,
                 "notes": self.notes,
                 "shops": shops,
@@ -136,10 +138,16 @@ def score(
     reports: bool = True,
     memory_limit: str | None = None,
     threads: int | None = None,
+    timestamp_order: str = "error",
 ) -> ScoreResult:
-    """Score every shop of ``data`` as of ``as_of``; with ``out`` write shop_scores.csv/.json and reports."""
+    """Score every shop of ``data`` as of ``as_of``; with ``out`` write shop_scores.csv/.json and reports.
+
+    ``timestamp_order="exclude"`` removes rows with impossible timestamp order as abnormal
+    instead of failing (see :func:`feedback_nlp.scoring.tables.load_inputs`).
+    """
     policy = load_policy(policy)
-    inputs = load_inputs(data, policy, tagger=tagger, memory_limit=memory_limit, threads=threads)
+    inputs = load_inputs(data, policy, tagger=tagger, memory_limit=memory_limit, threads=threads,
+                         timestamp_order=timestamp_order)
     result = score_inputs(inputs, as_of, policy)
     if out is not None:
         write_outputs(result, out, reports=reports)
@@ -150,8 +158,10 @@ def write_outputs(result: ScoreResult, out: str | Path, *, reports: bool = True)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "shop_scores.csv", out / "shop_scores.json"]
-    result.shops.to_csv(paths[0], index=False)
-    paths[1].write_text(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    with atomic_output(paths[0], "w", encoding="utf-8", newline="") as f:
+        neutralize_frame(result.shops).to_csv(f, index=False)  # shop ids come from the data
+    with atomic_output(paths[1], "w", encoding="utf-8") as f:
+        f.write(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1))
     if reports:
         from feedback_nlp.scoring.report import write_reports
 

@@ -19,7 +19,9 @@ from typing import Any, Mapping, Protocol, Sequence
 
 import duckdb
 
-from feedback_nlp.errors import InputValidationError, InvalidInputError
+from feedback_nlp.errors import ConfigError, InputValidationError, InvalidInputError
+from feedback_nlp.scoring.csv_check import check_csv, read_csv_sql
+from feedback_nlp.scoring.timestamp_order import check_timestamp_order_mode, exclude_misordered, misordered_problems
 from feedback_nlp.scoring.schema import CHANNELS, MAX_ROWS_PER_PROBLEM, SCHEMA, Col, Problem
 from feedback_nlp.taxonomy import TAG_IDS, TAGS
 
@@ -50,6 +52,7 @@ class Inputs:
     tag_source: str  # "given" | "tagger" | "override"
     has_product_id: bool = False
     notes: list[str] = field(default_factory=list)
+    excluded: dict[str, int] = field(default_factory=dict)  # rows removed as abnormal, per table
 
     def has(self, table: str) -> bool:
         return table in self.tables
@@ -70,20 +73,33 @@ def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _load_raw(con: duckdb.DuckDBPyConnection, table: str, source: Any) -> tuple[str, str]:
-    """The raw relation and the SQL expression of a row's 1-based data-row number."""
+def _load_raw(con: duckdb.DuckDBPyConnection, table: str, source: Any, label: str) -> tuple[str, str] | list[Problem]:
+    """The raw relation and the SQL expression of a row's 1-based data-row number, or why the file is unusable."""
     raw = f"raw_{table}"
     if isinstance(source, (str, Path)) and str(source).endswith(".parquet"):
         # a view: Parquet is typed and columnar, validation reads it in place
-        con.execute(f"CREATE OR REPLACE VIEW {raw} AS SELECT * FROM read_parquet({_sql_str(str(source))}, file_row_number=true)")
+        try:
+            con.execute(f"CREATE OR REPLACE VIEW {raw} AS SELECT * FROM read_parquet({_sql_str(str(source))}, file_row_number=true)")
+        except duckdb.Error as e:
+            return [Problem(label, "", f"not a readable Parquet file: {_first_line(e)}")]
         return raw, "file_row_number + 1"
     if isinstance(source, (str, Path)):
-        con.execute(f"CREATE OR REPLACE TABLE {raw} AS SELECT * FROM read_csv({_sql_str(str(source))}, header=true, all_varchar=true)")
+        shape = check_csv(Path(source), label)
+        if shape.problems:
+            return shape.problems
+        con.execute(f"CREATE OR REPLACE TABLE {raw} AS SELECT * FROM {read_csv_sql(Path(source), shape.header)}")
+        n = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
+        if n != shape.rows:  # never score a file that two CSV readers see differently
+            return [Problem(label, "", f"DuckDB read {n} rows but the file has {shape.rows} CSV rows; check quoting and line ends")]
     else:  # a pandas / pyarrow frame
         con.register(f"_frame_{table}", source)
         con.execute(f"CREATE OR REPLACE TABLE {raw} AS SELECT * FROM _frame_{table}")
         con.unregister(f"_frame_{table}")
     return raw, "rowid + 1"
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _column_types(con: duckdb.DuckDBPyConnection, raw: str) -> dict[str, str]:
@@ -121,8 +137,9 @@ def _parse_expr(col: str, spec: Col, dtype: str) -> str:
             f"CASE WHEN {t} IN ('true','t','1','yes','y','1.0') THEN true "
             f"WHEN {t} IN ('false','f','0','no','n','0.0') THEN false END"
         )
-    if spec.kind == "int":
-        return f"TRY_CAST(TRY_CAST({_text(c)} AS DOUBLE) AS INTEGER)"
+    if spec.kind == "int":  # "4.0" is 4; "4.5" is not an integer (never rounded)
+        d = f"TRY_CAST({_text(c)} AS DOUBLE)"
+        return f"CASE WHEN {d} = floor({d}) THEN TRY_CAST({d} AS INTEGER) END"
     if spec.kind == "enum":
         return f"lower({_text(c)})"
     if spec.kind == "tags":
@@ -140,6 +157,81 @@ def _collect(con, file: str, column: str, message: str, sql: str) -> list[Proble
     return [Problem(file, column, message, tuple(int(r[0]) for r in rows), tuple(str(r[1]) for r in rows), count)]
 
 
+def _validate_table(con: duckdb.DuckDBPyConnection, t: str, src: Any, f: str, problems: list[Problem]) -> dict[str, str] | None:
+    """Check one table against its contract, appending to ``problems``; create the typed table when all is well.
+
+    Returns the parse expression of each present column, or ``None`` when the table is unusable.
+    """
+    spec = SCHEMA[t]
+    loaded = _load_raw(con, t, src, f)
+    if isinstance(loaded, list):
+        problems += loaded
+        return None
+    raw, rowexpr = loaded
+    types = _column_types(con, raw)
+    missing = [c for c, cs in spec["columns"].items() if cs.required and c not in types]
+    if missing:
+        expected = ", ".join(c for c, cs in spec["columns"].items() if cs.required)
+        problems.append(Problem(f, ", ".join(missing), f"missing column(s); expected {expected}"))
+        return None
+    exprs = {col: _parse_expr(col, cs, types[col]) for col, cs in spec["columns"].items() if col in types}
+    checks: list[tuple[str, str, str, str]] = []  # (column, message, condition, shown value)
+    for col, cs in spec["columns"].items():
+        if col not in exprs:
+            continue
+        e, txt = exprs[col], _text(_q(col))
+        shown = f"CAST({_q(col)} AS VARCHAR)"
+        typed = _already_typed(cs, types[col])
+        if cs.not_null:
+            cond = f"{_q(col)} IS NULL" if typed else f"{e} IS NULL AND {txt} IS NULL"
+            checks.append((col, "empty value", cond, "'<empty>'"))
+        if cs.kind in ("ts", "bool", "int") and not typed:
+            what = {"ts": "not an ISO 8601 timestamp", "bool": "not a boolean (true/false/1/0)", "int": "not an integer"}[cs.kind]
+            checks.append((col, what, f"{txt} IS NOT NULL AND {e} IS NULL", shown))
+        if cs.kind == "enum":
+            allowed = ", ".join(_sql_str(v) for v in cs.values)
+            checks.append((col, f"unknown value (allowed: {', '.join(cs.values)})", f"{e} IS NOT NULL AND {e} NOT IN ({allowed})", shown))
+        if cs.kind == "tags":
+            valid = "[" + ", ".join(_sql_str(v) for v in TAG_IDS) + "]"
+            bad = f"list_filter(string_split({e}, ';'), lambda x: NOT list_contains({valid}, x))"
+            checks.append((col, f"unknown tag (valid: {', '.join(TAG_IDS)})", f"{e} IS NOT NULL AND len({bad}) > 0",
+                           f"array_to_string({bad}, ';')"))
+    if t == "feedback":
+        rating, channel, rtxt = exprs["rating"], exprs["channel"], _text(_q("rating"))
+        checks.append(("rating", "review rating must be an integer 1–5",
+                       f"{channel} = 'review' AND ({rating} IS NULL OR {rating} NOT BETWEEN 1 AND 5)",
+                       f"coalesce(CAST({_q('rating')} AS VARCHAR), '<empty>')"))
+        checks.append(("rating", "rating must be empty for non-review channels",
+                       f"{channel} IN ('after_sales','complaint','im') AND {rtxt} IS NOT NULL", f"CAST({_q('rating')} AS VARCHAR)"))
+        checks.append(("order_id", "order_id is required for channels review, after_sales, complaint (only im may be pre-sale)",
+                       f"{channel} IN ('review','after_sales','complaint') AND {exprs['order_id']} IS NULL", channel))
+    # one pass counts every check (and duplicate ids); details only for checks that found something
+    idc = exprs[spec["id"]]
+    aggs = [f"count(*) FILTER (WHERE {cond})" for _, _, cond, _ in checks]
+    aggs.append(f"count({idc}) - count(DISTINCT {idc})")
+    counts = con.execute(f"SELECT {', '.join(aggs)} FROM {raw}").fetchone()
+    for (col, msg, cond, shown), n in zip(checks, counts[:-1]):
+        if n:
+            rows = con.execute(f"SELECT {rowexpr}, {shown} FROM {raw} WHERE {cond} ORDER BY 1 LIMIT {MAX_ROWS_PER_PROBLEM}").fetchall()
+            problems.append(Problem(f, col, msg, tuple(int(r[0]) for r in rows), tuple(str(r[1]) for r in rows), int(n)))
+    if counts[-1]:
+        problems += _collect(
+            con, f, spec["id"], "duplicate id",
+            f"SELECT {rowexpr} AS r, {idc} AS v FROM {raw} WHERE {idc} IS NOT NULL QUALIFY count(*) OVER (PARTITION BY {idc}) > 1 ORDER BY v, r",
+        )
+    if not problems:
+        cols = [f"{rowexpr} AS _row"]
+        for col, cs in spec["columns"].items():
+            if col in exprs:
+                v = f"coalesce({exprs[col]}, false)" if cs.kind == "bool" else exprs[col]
+            else:
+                v = {"bool": "false", "ts": "CAST(NULL AS TIMESTAMP)", "int": "CAST(NULL AS INTEGER)"}.get(cs.kind, "CAST(NULL AS VARCHAR)")
+            cols.append(f"{v} AS {_q(col)}")
+        con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT {', '.join(cols)} FROM {raw}")
+    con.execute(f"DROP {'VIEW' if rowexpr.startswith('file_row_number') else 'TABLE'} IF EXISTS {raw}")
+    return exprs
+
+
 def load_inputs(
     data: str | Path | Mapping[str, Any],
     policy: Any = None,
@@ -149,25 +241,33 @@ def load_inputs(
     memory_limit: str | None = None,
     threads: int | None = None,
     temp_directory: str | None = None,
+    timestamp_order: str = "error",
 ) -> Inputs:
     """Load and validate the input tables.
 
     ``data`` is a directory holding ``orders``/``feedback``/``after_sales``/``im_sessions``
     as ``.csv`` or ``.parquet``, or a mapping table name → file path or data frame.
     When the feedback ``tags`` column is absent or entirely empty, ``tagger.predict``
-    computes the tags from ``text``.
+    computes the tags from ``text``. Timestamps in an impossible order (pickup before
+    payment, ...) are problems; with ``timestamp_order="exclude"`` those rows are removed
+    as abnormal instead and counted in ``Inputs.excluded``
+    (:mod:`feedback_nlp.scoring.timestamp_order`).
     """
     from feedback_nlp.scoring.policy import load_policy
 
     policy = load_policy(policy)
+    check_timestamp_order_mode(timestamp_order)
     con = con or duckdb.connect()
-    con.execute(f"SET TimeZone = {_sql_str(policy.timezone)}")
-    if memory_limit:
-        con.execute(f"SET memory_limit = {_sql_str(memory_limit)}")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    if temp_directory:
-        con.execute(f"SET temp_directory = {_sql_str(temp_directory)}")
+    settings = {"TimeZone": ("policy timezone", policy.timezone), "memory_limit": ("memory limit", memory_limit),
+                "threads": ("threads", threads), "temp_directory": ("temp directory", temp_directory)}
+    for key, (what, value) in settings.items():
+        if value is None or value == "":
+            continue
+        try:
+            con.execute(f"SET {key} = {_sql_str(str(value))}")
+        except duckdb.Error as e:
+            hint = " (e.g. 4GB, 512MB)" if key == "memory_limit" else ""
+            raise ConfigError(f"{what} {value!r} is not valid{hint}: {_first_line(e)}") from None
 
     sources: dict[str, Any] = {}
     files: dict[str, str] = {}
@@ -197,71 +297,13 @@ def load_inputs(
 
     parsed: dict[str, dict[str, str]] = {}
     for t, src in sources.items():
-        spec = SCHEMA[t]
-        f = files[t]
-        raw, rowexpr = _load_raw(con, t, src)
-        types = _column_types(con, raw)
-        missing = [c for c, cs in spec["columns"].items() if cs.required and c not in types]
-        if missing:
-            expected = ", ".join(c for c, cs in spec["columns"].items() if cs.required)
-            problems.append(Problem(f, ", ".join(missing), f"missing column(s); expected {expected}"))
+        try:
+            exprs = _validate_table(con, t, src, files[t], problems)
+        except duckdb.Error as e:  # a Parquet file whose pages are corrupt fails only when read
+            problems.append(Problem(files[t], "", f"cannot read the table: {_first_line(e)}"))
             continue
-        exprs = {col: _parse_expr(col, cs, types[col]) for col, cs in spec["columns"].items() if col in types}
-        checks: list[tuple[str, str, str, str]] = []  # (column, message, condition, shown value)
-        for col, cs in spec["columns"].items():
-            if col not in exprs:
-                continue
-            e, txt = exprs[col], _text(_q(col))
-            shown = f"CAST({_q(col)} AS VARCHAR)"
-            typed = _already_typed(cs, types[col])
-            if cs.not_null:
-                cond = f"{_q(col)} IS NULL" if typed else f"{e} IS NULL AND {txt} IS NULL"
-                checks.append((col, "empty value", cond, "'<empty>'"))
-            if cs.kind in ("ts", "bool", "int") and not typed:
-                what = {"ts": "not an ISO 8601 timestamp", "bool": "not a boolean (true/false/1/0)", "int": "not an integer"}[cs.kind]
-                checks.append((col, what, f"{txt} IS NOT NULL AND {e} IS NULL", shown))
-            if cs.kind == "enum":
-                allowed = ", ".join(_sql_str(v) for v in cs.values)
-                checks.append((col, f"unknown value (allowed: {', '.join(cs.values)})", f"{e} IS NOT NULL AND {e} NOT IN ({allowed})", shown))
-            if cs.kind == "tags":
-                valid = "[" + ", ".join(_sql_str(v) for v in TAG_IDS) + "]"
-                bad = f"list_filter(string_split({e}, ';'), lambda x: NOT list_contains({valid}, x))"
-                checks.append((col, f"unknown tag (valid: {', '.join(TAG_IDS)})", f"{e} IS NOT NULL AND len({bad}) > 0",
-                               f"array_to_string({bad}, ';')"))
-        if t == "feedback":
-            rating, channel, rtxt = exprs["rating"], exprs["channel"], _text(_q("rating"))
-            checks.append(("rating", "review rating must be an integer 1–5",
-                           f"{channel} = 'review' AND ({rating} IS NULL OR {rating} NOT BETWEEN 1 AND 5)",
-                           f"coalesce(CAST({_q('rating')} AS VARCHAR), '<empty>')"))
-            checks.append(("rating", "rating must be empty for non-review channels",
-                           f"{channel} IN ('after_sales','complaint','im') AND {rtxt} IS NOT NULL", f"CAST({_q('rating')} AS VARCHAR)"))
-            checks.append(("order_id", "order_id is required for channels review, after_sales, complaint (only im may be pre-sale)",
-                           f"{channel} IN ('review','after_sales','complaint') AND {exprs['order_id']} IS NULL", channel))
-        # one pass counts every check (and duplicate ids); details only for checks that found something
-        idc = exprs[spec["id"]]
-        aggs = [f"count(*) FILTER (WHERE {cond})" for _, _, cond, _ in checks]
-        aggs.append(f"count({idc}) - count(DISTINCT {idc})")
-        counts = con.execute(f"SELECT {', '.join(aggs)} FROM {raw}").fetchone()
-        for (col, msg, cond, shown), n in zip(checks, counts[:-1]):
-            if n:
-                rows = con.execute(f"SELECT {rowexpr}, {shown} FROM {raw} WHERE {cond} ORDER BY 1 LIMIT {MAX_ROWS_PER_PROBLEM}").fetchall()
-                problems.append(Problem(f, col, msg, tuple(int(r[0]) for r in rows), tuple(str(r[1]) for r in rows), int(n)))
-        if counts[-1]:
-            problems += _collect(
-                con, f, spec["id"], "duplicate id",
-                f"SELECT {rowexpr} AS r, {idc} AS v FROM {raw} WHERE {idc} IS NOT NULL QUALIFY count(*) OVER (PARTITION BY {idc}) > 1 ORDER BY v, r",
-            )
-        parsed[t] = exprs
-        if not problems:
-            cols = [f"{rowexpr} AS _row"]
-            for col, cs in spec["columns"].items():
-                if col in exprs:
-                    v = f"coalesce({exprs[col]}, false)" if cs.kind == "bool" else exprs[col]
-                else:
-                    v = {"bool": "false", "ts": "CAST(NULL AS TIMESTAMP)", "int": "CAST(NULL AS INTEGER)"}.get(cs.kind, "CAST(NULL AS VARCHAR)")
-                cols.append(f"{v} AS {_q(col)}")
-            con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT {', '.join(cols)} FROM {raw}")
-        con.execute(f"DROP {'VIEW' if rowexpr.startswith('file_row_number') else 'TABLE'} IF EXISTS {raw}")
+        if exprs is not None:
+            parsed[t] = exprs
 
     # referential checks on the typed tables
     if not problems:
@@ -280,13 +322,19 @@ def load_inputs(
             con, files["orders"], "industry", "a shop has several industries",
             "SELECT min(_row), shop_id || ': ' || string_agg(DISTINCT industry, ', ') FROM orders GROUP BY shop_id HAVING count(DISTINCT industry) > 1 ORDER BY 1",
         )
+        if timestamp_order == "error":
+            problems += misordered_problems(con, set(parsed), files)
     if problems:
         raise InputValidationError(problems)
 
+    excluded = exclude_misordered(con, set(parsed)) if timestamp_order == "exclude" else {}
     _create_typed_tables(con, parsed)
     n_feedback, n_tagged = con.execute("SELECT count(*), count(tags) FROM feedback").fetchone()
     has_tags = n_feedback == 0 or ("tags" in parsed["feedback"] and n_tagged > 0)
     notes: list[str] = []
+    if excluded:
+        notes.append("excluded as abnormal (timestamps in an impossible order): "
+                     + ", ".join(f"{n} {t} row(s)" for t, n in excluded.items()))
     if has_tags:
         tag_source = "given"
         _build_feedback_tags(con)
@@ -307,6 +355,7 @@ def load_inputs(
         tag_source=tag_source,
         has_product_id="product_id" in parsed["orders"],
         notes=notes,
+        excluded=excluded,
     )
 
 

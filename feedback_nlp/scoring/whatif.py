@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from feedback_nlp.safe_output import atomic_output, neutralize_frame
 from feedback_nlp.scoring.tables import Tagger, load_inputs, set_feedback_tags, tags_from_tagger
 from feedback_nlp.scoring.policy import Policy, load_policy
 from feedback_nlp.scoring.score import parse_date, score_inputs
@@ -42,11 +43,12 @@ def whatif(
     tagger: Tagger | None = None,
     baseline: Tagger | None = None,
     baseline_tags: Mapping[str, Sequence[str]] | None = None,
+    timestamp_order: str = "error",
 ) -> pd.DataFrame:
     """One row per shop: each compared metric under A and B and the change ``<metric>_delta`` = B − A."""
     policy = load_policy(policy)
     as_of = parse_date(as_of)
-    inputs = load_inputs(data, policy, tagger=tagger)
+    inputs = load_inputs(data, policy, tagger=tagger, timestamp_order=timestamp_order)
     con = inputs.con
     if tagger is not None and inputs.tag_source == "given":
         set_feedback_tags(con, tags_from_tagger(con, tagger))
@@ -78,6 +80,7 @@ def write_whatif(table: pd.DataFrame, path: str | Path) -> str:
     """Write the what-if table as CSV; return a one-line summary of the mean changes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False)
+    with atomic_output(path, "w", encoding="utf-8", newline="") as f:
+        neutralize_frame(table).to_csv(f, index=False)
     return (f"what-if (keyword - model): mean CCR change {table['ccr_delta'].mean():+.4f}, mean experience "
             f"score change {table['experience_score_delta'].mean():+.3f} -> {path}")

@@ -1,8 +1,8 @@
 """Check and normalize what callers pass to the tagger: texts, contexts, sizes.
 
 One string in gives one result out; a list (or any iterable but bytes / mappings) gives
-a list. Every item is a ``str`` or ``None``; anything else raises
-:class:`~feedback_nlp.errors.InvalidInputError` naming its position.
+a list. Every item is a ``str`` (valid Unicode: no lone surrogate) or ``None``; anything
+else raises :class:`~feedback_nlp.errors.InvalidInputError` naming its position.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.text_validity import unencodable
 
 __all__ = ["check_positive_int", "normalize_inputs"]
 
@@ -40,6 +41,9 @@ def _check_items(items: Sequence[Any], name: str) -> None:
         if item is not None and not isinstance(item, str):
             hint = " (a missing value? pass None for it)" if isinstance(item, float) and math.isnan(item) else ""
             raise InvalidInputError(f"{name}[{i}] is {type(item).__name__}, expected str or None{hint}")
+        problem = None if item is None else unencodable(item)
+        if problem is not None:
+            raise InvalidInputError(f"{name}[{i}] is not valid Unicode text: it holds {problem}")
 
 
 def normalize_inputs(
@@ -54,6 +58,7 @@ def normalize_inputs(
             )
         items: list[str | None] = [texts]
         ctx = None if contexts is None else [contexts]
+        _check_items(items, "texts")
     else:
         items = _as_list(texts, "texts")
         _check_items(items, "texts")

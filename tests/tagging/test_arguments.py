@@ -65,3 +65,17 @@ def test_bad_loader_arguments(tiny_model_dir, kwargs):
     name, value = next(iter(kwargs.items()))
     with pytest.raises(InvalidInputError, match=f"{name} must be a positive int.*got {value!r}"):
         OnnxTagger.from_pretrained(tiny_model_dir, **kwargs)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_lone_surrogate_names_its_position(tagger, method):
+    """A JSON escape like "\\udc80" gives a str that is not Unicode text: a clear error, not a TypeError."""
+    with pytest.raises(InvalidInputError, match=r"^texts\[1\] is not valid Unicode text: .*U\+DC80 at character 2"):
+        getattr(tagger, method)(["ok", "ab\udc80c"])
+
+
+def test_lone_surrogate_in_a_single_string_and_in_contexts(tagger, context_tagger):
+    with pytest.raises(InvalidInputError, match=r"texts\[0\] is not valid Unicode text"):
+        tagger.predict("\ud800")
+    with pytest.raises(InvalidInputError, match=r"contexts\[0\] is not valid Unicode text"):
+        context_tagger.predict(["ok"], ["\udfff"])
