@@ -69,6 +69,7 @@ class StudentConfig:
     out: str = "runs/student"
     alpha: float = 0.5  # weight of the gold labels on labeled texts; 1 = no distillation
     labeled_repeats: int = 2  # labeled texts are seen this many times per epoch
+    max_unlabeled: int = 0  # 0 = every unlabeled sentence; else a seeded random subset of this size
     max_length: int = 128
     context_max_length: int = 32
     use_context: bool = True
@@ -146,6 +147,9 @@ def train_student(cfg: StudentConfig, train_soft: np.ndarray | None, unlabeled: 
     labeled = _Examples(encoder, [r["text"] for r in train_rows], ctx(train_rows), label_matrix(train_rows, labels),
                         train_soft if cfg.alpha < 1 else None, len(labels))
     parts = [(labeled, cfg.labeled_repeats)]
+    if unlabeled and unlabeled_soft is not None and cfg.max_unlabeled and len(unlabeled) > cfg.max_unlabeled:
+        keep = np.sort(np.random.default_rng(cfg.seed).choice(len(unlabeled), cfg.max_unlabeled, replace=False))
+        unlabeled, unlabeled_soft = [unlabeled[i] for i in keep], unlabeled_soft[keep]
     if unlabeled and unlabeled_soft is not None and cfg.alpha < 1:
         parts.append((_Examples(encoder, unlabeled, None, None, unlabeled_soft, len(labels)), 1))
     y_dev = label_matrix(dev_rows, labels)
