@@ -12,7 +12,8 @@ from typing import Any, Mapping
 import pandas as pd
 
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.scoring.ccr import CCR_DIMENSIONS, ccr_by_product, ccr_by_tag, compute_ccr, prepare_feedback
+from feedback_nlp.scoring.ccr import CCR_DIMENSIONS, CCR_RANKED, ccr_by_product, ccr_by_tag, compute_ccr, prepare_feedback
+from feedback_nlp.scoring.consequences import CONSEQUENCE_COLUMNS, add_consequences
 from feedback_nlp.scoring.experience_score import SUBMETRIC_FIELDS, compute_experience, wide_submetrics
 from feedback_nlp.scoring.tables import Inputs, Tagger, load_inputs
 from feedback_nlp.scoring.policy import SUBMETRICS, Policy, load_policy
@@ -20,13 +21,13 @@ from feedback_nlp.scoring.policy import SUBMETRICS, Policy, load_policy
 __all__ = ["ScoreResult", "score", "score_inputs", "write_outputs", "parse_date", "SHOP_COLUMNS"]
 
 HEAD_COLUMNS = [
-    "shop_id", "industry", "ccr", "ccr_product", "ccr_content", "ccr_service", "ccr_logistics",
+    "shop_id", "industry", "ccr", "ccr_product", "ccr_content", "ccr_service",
     "experience_score", "score_product", "score_logistics", "score_service",
 ]
 CCR_DETAIL = ["ccr_orders", "ccr_neg_orders"] + [f"ccr_neg_{d}" for d in CCR_DIMENSIONS] + [
-    "ccr_neg_presale", "ccr_prev", "ccr_wow_change", "ccr_industry_rank", "ccr_industry_peers", "ccr_industry_percentile",
-]
-EXP_DETAIL = ["paid_orders_90d", "experience_status"]
+    "ccr_service_logistics", "ccr_neg_service_logistics", "ccr_neg_presale", "ccr_prev", "ccr_wow_change",
+] + [f"{m}_industry_{f}" for m in CCR_RANKED for f in ("rank", "peers", "percentile")]
+EXP_DETAIL = ["paid_orders_90d", "experience_status"] + CONSEQUENCE_COLUMNS
 SHOP_COLUMNS = HEAD_COLUMNS + CCR_DETAIL + EXP_DETAIL + [
     (m if f == "value" else f"{m}_{f}") for m in SUBMETRICS for f in SUBMETRIC_FIELDS
 ]
@@ -54,6 +55,7 @@ class ScoreResult:
     unavailable: dict[str, str]
     inputs: Inputs
     notes: list[str] = field(default_factory=list)
+    flagship: pd.DataFrame | None = None  # one row per shop and assessed month (``flagship_table``)
 
     def shop(self, shop_id: str) -> dict[str, Any]:
         row = self.shops[self.shops["shop_id"] == shop_id]
@@ -114,6 +116,7 @@ def score_inputs(inputs: Inputs, as_of: str | date, policy: str | Policy | None 
     exp, long, unavailable = compute_experience(inputs, as_of, policy)
     wide = wide_submetrics(long, unavailable)
     shops = ccr.merge(exp.drop(columns="industry"), on="shop_id", how="left").merge(wide, on="shop_id", how="left")
+    shops = add_consequences(shops, policy)
     shops = shops.reindex(columns=SHOP_COLUMNS).sort_values("shop_id").reset_index(drop=True)
     tags = ccr_by_tag(inputs, as_of, policy)
     products = ccr_by_product(inputs, as_of, policy)

@@ -196,6 +196,7 @@ def load_inputs(
         raise InputValidationError(problems)
 
     parsed: dict[str, dict[str, str]] = {}
+    later_versions = 0
     for t, src in sources.items():
         spec = SCHEMA[t]
         f = files[t]
@@ -240,16 +241,28 @@ def load_inputs(
         # one pass counts every check (and duplicate ids); details only for checks that found something
         idc = exprs[spec["id"]]
         aggs = [f"count(*) FILTER (WHERE {cond})" for _, _, cond, _ in checks]
+        # feedback: rows sharing a feedback_id are versions (edits) of one item, told apart by created_at
+        key = f"{idc} || chr(31) || coalesce(CAST({exprs['created_at']} AS VARCHAR), '')" if t == "feedback" else idc
         aggs.append(f"count({idc}) - count(DISTINCT {idc})")
+        aggs.append(f"count({idc}) - count(DISTINCT {key})")
         counts = con.execute(f"SELECT {', '.join(aggs)} FROM {raw}").fetchone()
-        for (col, msg, cond, shown), n in zip(checks, counts[:-1]):
+        has_versions = bool(counts[-2]) and t == "feedback"
+        later_versions += int(counts[-2]) if has_versions else 0
+        for (col, msg, cond, shown), n in zip(checks, counts[:-2]):
             if n:
                 rows = con.execute(f"SELECT {rowexpr}, {shown} FROM {raw} WHERE {cond} ORDER BY 1 LIMIT {MAX_ROWS_PER_PROBLEM}").fetchall()
                 problems.append(Problem(f, col, msg, tuple(int(r[0]) for r in rows), tuple(str(r[1]) for r in rows), int(n)))
         if counts[-1]:
             problems += _collect(
                 con, f, spec["id"], "duplicate id",
-                f"SELECT {rowexpr} AS r, {idc} AS v FROM {raw} WHERE {idc} IS NOT NULL QUALIFY count(*) OVER (PARTITION BY {idc}) > 1 ORDER BY v, r",
+                f"SELECT {rowexpr} AS r, {idc} AS v FROM {raw} WHERE {idc} IS NOT NULL QUALIFY count(*) OVER (PARTITION BY {key}) > 1 ORDER BY v, r",
+            )
+        if has_versions:
+            problems += _collect(
+                con, f, "feedback_id", "versions of one feedback_id differ in order_id, shop_id or channel",
+                f"SELECT {rowexpr} AS r, {idc} AS v FROM {raw} WHERE {idc} IS NOT NULL QUALIFY count(DISTINCT "
+                f"coalesce({exprs['order_id']}, '') || chr(31) || coalesce({exprs['shop_id']}, '') || chr(31) || coalesce({exprs['channel']}, '')) "
+                f"OVER (PARTITION BY {idc}) > 1 ORDER BY v, r",
             )
         parsed[t] = exprs
         if not problems:
@@ -260,7 +273,9 @@ def load_inputs(
                 else:
                     v = {"bool": "false", "ts": "CAST(NULL AS TIMESTAMP)", "int": "CAST(NULL AS INTEGER)"}.get(cs.kind, "CAST(NULL AS VARCHAR)")
                 cols.append(f"{v} AS {_q(col)}")
-            con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT {', '.join(cols)} FROM {raw}")
+            # an edited feedback item counts as its first version (seed 001: 以首次反馈为主)
+            first = " QUALIFY row_number() OVER (PARTITION BY feedback_id ORDER BY created_at, _row) = 1" if has_versions else ""
+            con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT * FROM (SELECT {', '.join(cols)} FROM {raw}){first}")
         con.execute(f"DROP {'VIEW' if rowexpr.startswith('file_row_number') else 'TABLE'} IF EXISTS {raw}")
 
     # referential checks on the typed tables
@@ -286,7 +301,7 @@ def load_inputs(
     _create_typed_tables(con, parsed)
     n_feedback, n_tagged = con.execute("SELECT count(*), count(tags) FROM feedback").fetchone()
     has_tags = n_feedback == 0 or ("tags" in parsed["feedback"] and n_tagged > 0)
-    notes: list[str] = []
+    notes: list[str] = [f"{later_versions} later version(s) of edited feedback ignored: an item counts as first written"] if later_versions else []
     if has_tags:
         tag_source = "given"
         _build_feedback_tags(con)

@@ -20,7 +20,7 @@ from feedback_nlp.scoring.score import parse_date, score_inputs
 
 __all__ = ["whatif", "default_baseline", "write_whatif"]
 
-COMPARED = ["ccr", "ccr_product", "ccr_content", "ccr_service", "ccr_logistics", "experience_score", "score_product", "score_logistics", "score_service"]
+COMPARED = ["ccr", "ccr_product", "ccr_content", "ccr_service", "experience_score", "score_product", "score_logistics", "score_service"]
 
 
 def default_baseline() -> Tagger:

@@ -23,7 +23,7 @@ def test_sql_matches_pandas(tmp_path, fmt):
     generate_demo_data(tmp_path, 6000, n_shops=14, fmt=fmt, with_tags=True)
     r = score(tmp_path, "2024-06-30").shops.set_index("shop_id")
     p = score_pandas(tmp_path, date(2024, 6, 30)).set_index("shop_id").reindex(r.index)
-    cols = ["ccr", "ccr_product", "ccr_content", "ccr_service", "ccr_logistics", "experience_score",
+    cols = ["ccr", "ccr_product", "ccr_content", "ccr_service", "ccr_service_logistics", "experience_score",
             "score_product", "score_logistics", "score_service"]
     cols += [c for m in SUBMETRICS for c in (m, f"{m}_numerator", f"{m}_denominator", f"{m}_score")]
     for c in cols:
