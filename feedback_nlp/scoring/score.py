@@ -107,8 +107,9 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def score_inputs(inputs: Inputs, as_of: str | date, policy: str | Policy | None = None) -> ScoreResult:
-    """Score already loaded inputs (``load_inputs``) as of a date."""
+def score_inputs(inputs: Inputs, as_of: str | date, policy: str | Policy | None = None, *, flagship: bool = False) -> ScoreResult:
+    """Score already loaded inputs (``load_inputs``) as of a date; ``flagship`` adds the monthly
+    flagship assessment of the shops table (``flagship_table``)."""
     as_of = parse_date(as_of)
     policy = load_policy(policy)
     prepare_feedback(inputs, policy)
@@ -126,7 +127,12 @@ def score_inputs(inputs: Inputs, as_of: str | date, policy: str | Policy | None 
         notes = []
     if not inputs.has("im_sessions"):
         notes.append("im_sessions absent: IM 3-minute reply rate is unavailable")
-    return ScoreResult(as_of, policy, shops, long, tags, products, unavailable, inputs, notes + inputs.notes)
+    result = ScoreResult(as_of, policy, shops, long, tags, products, unavailable, inputs, notes + inputs.notes)
+    if flagship:
+        from feedback_nlp.scoring.flagship_table import flagship_table
+
+        result.flagship = flagship_table(inputs, as_of, policy)
+    return result
 
 
 def score(
@@ -137,13 +143,15 @@ def score(
     *,
     tagger: Tagger | None = None,
     reports: bool = True,
+    flagship: bool = False,
     memory_limit: str | None = None,
     threads: int | None = None,
 ) -> ScoreResult:
-    """Score every shop of ``data`` as of ``as_of``; with ``out`` write shop_scores.csv/.json and reports."""
+    """Score every shop of ``data`` as of ``as_of``; with ``out`` write shop_scores.csv/.json and reports
+    (and flagship.csv with ``flagship``)."""
     policy = load_policy(policy)
     inputs = load_inputs(data, policy, tagger=tagger, memory_limit=memory_limit, threads=threads)
-    result = score_inputs(inputs, as_of, policy)
+    result = score_inputs(inputs, as_of, policy, flagship=flagship)
     if out is not None:
         write_outputs(result, out, reports=reports)
     return result
@@ -155,6 +163,9 @@ def write_outputs(result: ScoreResult, out: str | Path, *, reports: bool = True)
     paths = [out / "shop_scores.csv", out / "shop_scores.json"]
     result.shops.to_csv(paths[0], index=False)
     paths[1].write_text(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    if result.flagship is not None:
+        paths.append(out / "flagship.csv")
+        result.flagship.to_csv(paths[-1], index=False)
     if reports:
         from feedback_nlp.scoring.report import write_reports
 
