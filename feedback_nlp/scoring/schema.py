@@ -52,6 +52,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
             "text": Col("str"),
             "rating": Col("int"),
             "tags": Col("tags", required=False),
+            "context": Col("str", required=False),  # product title / SKU, passed to the tagger with the text
             "is_abnormal": Col("bool", required=False),
         },
     },

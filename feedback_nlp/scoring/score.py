@@ -16,6 +16,7 @@ from feedback_nlp.scoring.ccr import CCR_DIMENSIONS, CCR_RANKED, ccr_by_product,
 from feedback_nlp.scoring.consequences import CONSEQUENCE_COLUMNS, add_consequences
 from feedback_nlp.scoring.experience_score import SUBMETRIC_FIELDS, compute_experience, wide_submetrics
 from feedback_nlp.scoring.tables import Inputs, Tagger, load_inputs
+from feedback_nlp.scoring.tag_cache import CACHE_FILE
 from feedback_nlp.scoring.policy import SUBMETRICS, Policy, load_policy
 
 __all__ = ["ScoreResult", "score", "score_inputs", "write_outputs", "parse_date", "SHOP_COLUMNS"]
@@ -86,6 +87,7 @@ class ScoreResult:
                     "ccr_window_days": p.ccr.window_days, "dimension_weights": p.experience.dimension_weights,
                 },
                 "tag_source": self.inputs.tag_source,
+                "tagging": self.inputs.tagging.to_dict() if self.inputs.tagging is not None else None,
                 "unavailable": self.unavailable,
                 "notes": self.notes,
                 "shops": shops,
@@ -144,13 +146,17 @@ def score(
     tagger: Tagger | None = None,
     reports: bool = True,
     flagship: bool = False,
+    tag_cache: str | Path | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
 ) -> ScoreResult:
     """Score every shop of ``data`` as of ``as_of``; with ``out`` write shop_scores.csv/.json and reports
-    (and flagship.csv with ``flagship``)."""
+    (and flagship.csv with ``flagship``). When the tagger runs, its tags are cached in ``tag_cache``
+    (default ``<out>/tag_cache.parquet``) and reused by the next run with the same model."""
     policy = load_policy(policy)
-    inputs = load_inputs(data, policy, tagger=tagger, memory_limit=memory_limit, threads=threads)
+    if tag_cache is None and out is not None:
+        tag_cache = Path(out) / CACHE_FILE
+    inputs = load_inputs(data, policy, tagger=tagger, memory_limit=memory_limit, threads=threads, tag_cache=tag_cache)
     result = score_inputs(inputs, as_of, policy, flagship=flagship)
     if out is not None:
         write_outputs(result, out, reports=reports)

@@ -32,7 +32,6 @@ __all__ = [
     "Tagger",
     "load_inputs",
     "set_feedback_tags",
-    "tags_from_tagger",
 ]
 
 class Tagger(Protocol):
@@ -50,6 +49,7 @@ class Inputs:
     tag_source: str  # "given" | "tagger" | "override"
     has_product_id: bool = False
     notes: list[str] = field(default_factory=list)
+    tagging: Any = None  # TaggingStats when the tagger ran (feedback_nlp.scoring.tag_cache)
 
     def has(self, table: str) -> bool:
         return table in self.tables
@@ -149,13 +149,15 @@ def load_inputs(
     memory_limit: str | None = None,
     threads: int | None = None,
     temp_directory: str | None = None,
+    tag_cache: str | Path | None = None,
 ) -> Inputs:
     """Load and validate the input tables.
 
     ``data`` is a directory holding ``orders``/``feedback``/``after_sales``/``im_sessions``
     as ``.csv`` or ``.parquet``, or a mapping table name → file path or data frame.
     When the feedback ``tags`` column is absent or entirely empty, ``tagger.predict``
-    computes the tags from ``text``.
+    computes the tags from ``text`` (and ``context``), each distinct pair once, reusing the
+    tag cache file ``tag_cache`` when given (:mod:`feedback_nlp.scoring.tag_cache`).
     """
     from feedback_nlp.scoring.policy import load_policy
 
@@ -301,6 +303,7 @@ def load_inputs(
     _create_typed_tables(con, parsed)
     n_feedback, n_tagged = con.execute("SELECT count(*), count(tags) FROM feedback").fetchone()
     has_tags = n_feedback == 0 or ("tags" in parsed["feedback"] and n_tagged > 0)
+    tagging = None
     notes: list[str] = [f"{later_versions} later version(s) of edited feedback ignored: an item counts as first written"] if later_versions else []
     if has_tags:
         tag_source = "given"
@@ -311,9 +314,11 @@ def load_inputs(
                 "feedback has no tags (column 'tags' absent or empty) and no tagger was given; "
                 "pass tagger=feedback_nlp.load_tagger() or fill the tags column"
             )
+        from feedback_nlp.scoring.tag_cache import tag_feedback
+
         tag_source = "tagger"
-        set_feedback_tags(con, tags_from_tagger(con, tagger))
-        notes.append(f"tags computed by {type(tagger).__name__}")
+        tagging = tag_feedback(con, tagger, tag_cache)
+        notes.append(f"tags computed by {type(tagger).__name__}: {tagging}")
     return Inputs(
         con=con,
         tables=set(parsed),
@@ -322,6 +327,7 @@ def load_inputs(
         tag_source=tag_source,
         has_product_id="product_id" in parsed["orders"],
         notes=notes,
+        tagging=tagging,
     )
 
 
@@ -343,20 +349,6 @@ def _build_feedback_tags(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE OR REPLACE TABLE feedback_tags AS "
         "SELECT DISTINCT feedback_id, unnest(string_split(tags, ';')) AS tag FROM feedback WHERE tags IS NOT NULL"
     )
-
-
-def tags_from_tagger(con: duckdb.DuckDBPyConnection, tagger: Tagger, batch_size: int = 512) -> dict[str, list[str]]:
-    """Run ``tagger.predict`` over every feedback text; returns feedback_id → tags."""
-    rows = con.execute("SELECT feedback_id, coalesce(text, '') FROM feedback ORDER BY feedback_id").fetchall()
-    out: dict[str, list[str]] = {}
-    for i in range(0, len(rows), batch_size):
-        batch = rows[i : i + batch_size]
-        preds = tagger.predict([r[1] for r in batch])
-        if len(preds) != len(batch):
-            raise InvalidInputError(f"tagger returned {len(preds)} results for {len(batch)} texts")
-        for (fid, _), tags in zip(batch, preds):
-            out[fid] = list(tags)
-    return out
 
 
 def set_feedback_tags(con: duckdb.DuckDBPyConnection, tags: Mapping[str, Sequence[str]]) -> None:
