@@ -132,6 +132,13 @@ def score_pandas(data_dir: str | Path, as_of: date, policy: Policy | str | None 
 
     paid90 = o[win(o["paid_at"], 1, 90)].groupby("shop_id").size()
     shops["paid_orders_90d"] = paid90.reindex(shops.index).fillna(0)
+    return rank_and_combine(shops, subs, pol)
+
+
+def rank_and_combine(shops: pd.DataFrame, subs: dict[str, pd.DataFrame], pol: Policy) -> pd.DataFrame:
+    """Per-shop sub-metric sums (n, d, rn, rd) -> values, industry percentiles, scores, dimensions.
+    Works on one row per shop (tiny), shared by the pandas and Polars baselines."""
+    e = pol.experience
     ok_shop = shops["paid_orders_90d"] >= e.min_paid_orders
     dim_num = pd.DataFrame(0.0, index=shops.index, columns=list(DIMENSIONS))
     dim_den = dim_num.copy()

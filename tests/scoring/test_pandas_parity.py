@@ -1,7 +1,8 @@
-"""The SQL and an independent pandas implementation agree on generated demo data."""
+"""The SQL and independent pandas and Polars implementations agree on generated demo data."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from datetime import date
 from pathlib import Path
@@ -30,3 +31,11 @@ def test_sql_matches_pandas(tmp_path, fmt):
         a, b = r[c].astype(float).to_numpy(), p[c].astype(float).to_numpy()
         assert np.allclose(a, b, equal_nan=True, rtol=1e-9, atol=1e-9), c
     assert r["experience_score"].notna().sum() >= 10
+    if importlib.util.find_spec("polars") is None:
+        pytest.skip("polars not installed: the Polars baseline is not checked (pip install polars)")
+    from polars_scoring import score_polars
+
+    q = score_polars(tmp_path, date(2024, 6, 30)).set_index("shop_id").reindex(r.index)
+    for c in cols:
+        a, b = r[c].astype(float).to_numpy(), q[c].astype(float).to_numpy()
+        assert np.allclose(a, b, equal_nan=True, rtol=1e-9, atol=1e-9), f"polars {c}"
