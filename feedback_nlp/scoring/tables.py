@@ -246,11 +246,12 @@ def load_inputs(
         # feedback: rows sharing a feedback_id are versions (edits) of one item, told apart by created_at
         key = f"{idc} || chr(31) || coalesce(CAST({exprs['created_at']} AS VARCHAR), '')" if t == "feedback" else idc
         aggs.append(f"count({idc}) - count(DISTINCT {idc})")
-        aggs.append(f"count({idc}) - count(DISTINCT {key})")
-        counts = con.execute(f"SELECT {', '.join(aggs)} FROM {raw}").fetchone()
-        has_versions = bool(counts[-2]) and t == "feedback"
-        later_versions += int(counts[-2]) if has_versions else 0
-        for (col, msg, cond, shown), n in zip(checks, counts[:-2]):
+        counts = list(con.execute(f"SELECT {', '.join(aggs)} FROM {raw}").fetchone())
+        has_versions = bool(counts[-1]) and t == "feedback"
+        if has_versions:
+            later_versions += int(counts[-1])
+            counts[-1] = con.execute(f"SELECT count({idc}) - count(DISTINCT {key}) FROM {raw}").fetchone()[0]
+        for (col, msg, cond, shown), n in zip(checks, counts[:-1]):
             if n:
                 rows = con.execute(f"SELECT {rowexpr}, {shown} FROM {raw} WHERE {cond} ORDER BY 1 LIMIT {MAX_ROWS_PER_PROBLEM}").fetchall()
                 problems.append(Problem(f, col, msg, tuple(int(r[0]) for r in rows), tuple(str(r[1]) for r in rows), int(n)))
