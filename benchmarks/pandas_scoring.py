@@ -51,11 +51,13 @@ def score_pandas(data_dir: str | Path, as_of: date, policy: Policy | str | None 
     f = _read(data_dir, "feedback", ["feedback_id", "order_id", "shop_id", "channel", "created_at", "rating", "tags"])
     f["created_at"] = _ts(f["created_at"])
     f = f[f["created_at"] < end]
-    ff = f[f["order_id"].notna()].sort_values(["created_at", "feedback_id"]).drop_duplicates(["order_id", "channel"])
-    ff = ff[ff["order_id"].isin(o["order_id"])]
-    tags = ff[["feedback_id", "order_id", "tags"]].replace({"tags": {"": None}}).dropna(subset=["tags"])
+    f = f[f["order_id"].notna() & f["order_id"].isin(o["order_id"])]
+    # every valid feedback item counts for CCR; sub-metrics on "the first review" use the first per channel
+    ff = f.sort_values(["created_at", "feedback_id"]).drop_duplicates(["order_id", "channel"])
+    tags = f[["feedback_id", "order_id", "tags"]].replace({"tags": {"": None}}).dropna(subset=["tags"])
     tags = tags.assign(tag=tags["tags"].str.split(";")).explode("tag")
-    tags["dimension"] = tags["tag"].map(DIM)
+    tags["group"] = tags["tag"].map(DIM)
+    tags["dimension"] = tags["group"].replace({"logistics": "service"})  # three CCR dimensions (seed 000)
 
     shops = o.groupby("shop_id")["industry"].first().to_frame()
     # CCR
@@ -64,11 +66,12 @@ def score_pandas(data_dir: str | Path, as_of: date, policy: Policy | str | None 
     shops["ccr_orders"] = co.groupby("shop_id").size()
     nt = tags[tags["order_id"].isin(co["order_id"])].merge(co[["order_id", "shop_id"]], on="order_id")
     shops["ccr_neg_orders"] = nt.groupby("shop_id")["order_id"].nunique()
-    for d in ("product", "content", "service", "logistics"):
+    for d in ("product", "content", "service"):
         shops[f"ccr_neg_{d}"] = nt[nt["dimension"] == d].groupby("shop_id")["order_id"].nunique()
+    shops["ccr_neg_service_logistics"] = nt[nt["group"] == "logistics"].groupby("shop_id")["order_id"].nunique()
     shops = shops.fillna({c: 0 for c in shops.columns if c.startswith("ccr_")})
     shops["ccr"] = shops["ccr_neg_orders"] / shops["ccr_orders"].where(shops["ccr_orders"] > 0)
-    for d in ("product", "content", "service", "logistics"):
+    for d in ("product", "content", "service", "service_logistics"):
         shops[f"ccr_{d}"] = shops[f"ccr_neg_{d}"] / shops["ccr_orders"].where(shops["ccr_orders"] > 0)
 
     subs: dict[str, pd.DataFrame] = {}
@@ -112,7 +115,8 @@ def score_pandas(data_dir: str | Path, as_of: date, policy: Policy | str | None 
         add("refund_only_hours", ro, ro["completed_at"], (ro["merchant_agreed_at"].fillna(ro["completed_at"]) - ro["requested_at"]).dt.total_seconds() / 3600)
         rr = done[done["type"].isin(["return_refund", "exchange"])]
         leg1 = (rr["merchant_agreed_at"].fillna(rr["completed_at"]) - rr["requested_at"]).dt.total_seconds() / 3600
-        leg2 = ((rr["refund_agreed_at"].fillna(rr["completed_at"]) - rr["return_signed_at"]).dt.total_seconds() / 3600).fillna(0.0)
+        refund_end = rr["refund_agreed_at"].where(rr["type"] == "exchange", rr["refund_agreed_at"].fillna(rr["completed_at"]))
+        leg2 = ((refund_end - rr["return_signed_at"]).dt.total_seconds() / 3600).fillna(0.0)  # an exchange has no refund
         add("return_refund_hours", rr, rr["completed_at"], leg1 + leg2)
     im = _read(data_dir, "im_sessions", ["shop_id", "started_at", "to_human", "first_human_reply_at"])
     if im is not None:
@@ -123,11 +127,18 @@ def score_pandas(data_dir: str | Path, as_of: date, policy: Policy | str | None 
         ok = ((s["first_human_reply_at"] - s["started_at"]).dt.total_seconds() <= e.im_reply_seconds).astype(float)
         add("im_3min_reply_rate", s, s["started_at"], ok)
     rv = reviews[win(reviews["created_at"], 1, 90)]
-    svc = set(tags.loc[tags["dimension"] == "service", "feedback_id"])
+    svc = set(tags.loc[tags["group"] == "service", "feedback_id"])
     add("good_service_review_rate", rv, rv["created_at"], ((rv["rating"] >= e.good_review_min_rating) & ~rv["feedback_id"].isin(svc)).astype(float))
 
     paid90 = o[win(o["paid_at"], 1, 90)].groupby("shop_id").size()
     shops["paid_orders_90d"] = paid90.reindex(shops.index).fillna(0)
+    return rank_and_combine(shops, subs, pol)
+
+
+def rank_and_combine(shops: pd.DataFrame, subs: dict[str, pd.DataFrame], pol: Policy) -> pd.DataFrame:
+    """Per-shop sub-metric sums (n, d, rn, rd) -> values, industry percentiles, scores, dimensions.
+    Works on one row per shop (tiny), shared by the pandas and Polars baselines."""
+    e = pol.experience
     ok_shop = shops["paid_orders_90d"] >= e.min_paid_orders
     dim_num = pd.DataFrame(0.0, index=shops.index, columns=list(DIMENSIONS))
     dim_den = dim_num.copy()

@@ -25,6 +25,13 @@ def score_cmd(
     model: ModelOption = None,
     reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Write one HTML report per shop.")] = True,
     memory_limit: Annotated[Optional[str], typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 4GB.")] = None,
+    tag_cache: Annotated[Optional[Path], typer.Option("--tag-cache", dir_okay=False,
+                                                      help="Tag cache file (Parquet), reused by the next run with the same "
+                                                           "model. Default: OUT/tag_cache.parquet.")] = None,
+    flagship: Annotated[bool, typer.Option("--flagship/--no-flagship", help="Also run the flagship-store assessment (seed 002) "
+                                           "for the flagship shops of the shops table (shops.csv/.parquet: shop_id, shop_type, "
+                                           "opened_at, first_assessed_at): every month end from the first assessment to --as-of "
+                                           "-> flagship.csv and a section in each report.")] = False,
     what_if: Annotated[bool, typer.Option("--what-if/--no-what-if", help="Also score with the keyword baseline's tags "
                                           "and write whatif.csv: per shop, how much CCR and the experience score move "
                                           "(B = keyword minus A = model).")] = False,
@@ -43,13 +50,19 @@ def score_cmd(
         raise typer.Exit(ExitCode.USAGE)
     with exit_on_error():
         order = "exclude" if exclude_misordered else "error"
-        result = score(data, as_of, policy, out, tagger=LazyTagger(tagger, model), reports=reports,
-                       memory_limit=memory_limit, timestamp_order=order)
+        result = score(data, as_of, policy, out, tagger=LazyTagger(tagger, model), reports=reports, flagship=flagship,
+                       tag_cache=tag_cache, memory_limit=memory_limit, timestamp_order=order)
         if what_if:
             table = whatif(data, as_of, policy, tagger=LazyTagger("model", model), timestamp_order=order)
             typer.echo(write_whatif(table, out / "whatif.csv"), err=True)
+    if result.inputs.tagging is not None:
+        typer.echo(f"tagging: {result.inputs.tagging}", err=True)
     n_scored = int(result.shops["experience_score"].notna().sum())
     typer.echo(f"scored {len(result.shops)} shops ({n_scored} with an experience score) as of {result.as_of} "
                f"with policy {result.policy.label} -> {out}", err=True)
     if result.inputs.excluded:
         typer.echo(f"excluded as abnormal (impossible timestamp order): {result.inputs.excluded}", err=True)
+    if result.flagship is not None:
+        fl = result.flagship
+        typer.echo(f"flagship: {fl['shop_id'].nunique()} shops, {len(fl)} shop-months, "
+                   f"{int((fl['action'] == 'downgrade').sum())} downgrades -> {out / 'flagship.csv'}", err=True)

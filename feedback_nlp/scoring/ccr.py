@@ -1,7 +1,9 @@
 """CCR (用户负反馈率): negative-feedback orders ÷ valid paid orders, per shop and dimension.
 
-All counting happens in ``sql/first_feedback.sql``, ``sql/neg_units.sql`` and ``sql/ccr*.sql``;
-this module sets parameters, derives rates and the industry percentile.
+All counting happens in ``sql/valid_feedback.sql``, ``sql/neg_units.sql`` and ``sql/ccr*.sql``;
+this module sets parameters, derives rates and the industry position of each dimension.
+Three dimensions (seed 000): product, content, service; logistics tags count under service and
+are kept as the breakdown ``ccr_service_logistics``.
 """
 
 from __future__ import annotations
@@ -15,17 +17,20 @@ from feedback_nlp.scoring._sql import fetch_df, run_sql
 from feedback_nlp.scoring.tables import Inputs
 from feedback_nlp.scoring.policy import Policy
 
-__all__ = ["CCR_DIMENSIONS", "prepare_feedback", "ccr_over_dates", "compute_ccr", "ccr_by_tag", "ccr_by_product", "ccr_orders", "rank_within_industry"]
+__all__ = ["CCR_DIMENSIONS", "CCR_RANKED", "prepare_feedback", "ccr_over_dates", "compute_ccr", "ccr_by_tag", "ccr_by_product", "ccr_orders", "rank_within_industry"]
 
-CCR_DIMENSIONS = ("product", "content", "service", "logistics")
+CCR_DIMENSIONS = ("product", "content", "service")
+#: CCR columns placed within the industry (overall and per dimension, seed 000 Q7)
+CCR_RANKED = ("ccr",) + tuple(f"ccr_{d}" for d in CCR_DIMENSIONS)
 
 
 def prepare_feedback(inputs: Inputs, policy: Policy) -> None:
-    """(Re)build the temp tables first_feedback and neg_units from the current tags."""
+    """(Re)build the temp tables valid_feedback and neg_units from the current tags."""
     con = inputs.con
     run_sql(con, "macros")
-    run_sql(con, "first_feedback", exclude_abnormal=policy.exclude_abnormal, first_only=policy.ccr.first_feedback_per_channel)
-    run_sql(con, "neg_units", exclude_abnormal=policy.exclude_abnormal, presale_numerator=policy.ccr.presale_chat == "numerator")
+    run_sql(con, "valid_feedback", exclude_abnormal=policy.exclude_abnormal)
+    run_sql(con, "neg_units", exclude_abnormal=policy.exclude_abnormal, first_only=policy.ccr.first_feedback_per_channel,
+            presale_numerator=policy.ccr.presale_chat == "numerator")
 
 
 def _params(policy: Policy) -> dict:
@@ -41,7 +46,7 @@ def ccr_over_dates(inputs: Inputs, dates: Sequence[date], policy: Policy) -> pd.
     df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
     orders = df["orders"].where(df["orders"] > 0)
     df["ccr"] = df["neg_orders"] / orders
-    for d in CCR_DIMENSIONS:
+    for d in CCR_DIMENSIONS + ("service_logistics",):
         df[f"ccr_{d}"] = df[f"neg_{d}"] / orders
     return df
 
@@ -67,34 +72,26 @@ def compute_ccr(inputs: Inputs, as_of: date, policy: Policy) -> pd.DataFrame:
     cur = per_date[per_date["as_of"] == as_of].drop(columns="as_of")
     old = per_date[per_date["as_of"] == prev][["shop_id", "ccr"]].rename(columns={"ccr": "ccr_prev"})
     out = shops.merge(cur, on="shop_id", how="left").merge(old, on="shop_id", how="left")
-    for c in ["orders", "neg_orders", "neg_presale"] + [f"neg_{d}" for d in CCR_DIMENSIONS]:
+    for c in ["orders", "neg_orders", "neg_presale", "neg_service_logistics"] + [f"neg_{d}" for d in CCR_DIMENSIONS]:
         out[c] = out[c].fillna(0).astype("int64")
     out["ccr_wow_change"] = out["ccr"] - out["ccr_prev"]
-    ranks = rank_within_industry(
-        inputs,
-        pd.DataFrame(
-            {
-                "shop_id": out["shop_id"],
-                "industry": out["industry"],
-                "metric": "ccr",
-                "value": out["ccr"].fillna(0.0),
-                "higher_is_better": False,
-                "eligible": out["ccr"].notna(),
-            }
-        ),
-        policy.ccr.min_industry_shops,
+    values = pd.concat(
+        [
+            pd.DataFrame({"shop_id": out["shop_id"], "industry": out["industry"], "metric": m, "value": out[m].fillna(0.0),
+                          "higher_is_better": False, "eligible": out[m].notna()})
+            for m in CCR_RANKED
+        ],
+        ignore_index=True,
     )
+    ranks = rank_within_industry(inputs, values, policy.ccr.min_industry_shops)
     ranks = ranks[ranks["peer_group"] == "industry"]  # CCR position is only meaningful among industry peers
-    out = out.merge(
-        ranks[["shop_id", "rank", "peers", "percentile"]].rename(
-            columns={"rank": "ccr_industry_rank", "peers": "ccr_industry_peers", "percentile": "ccr_industry_percentile"}
-        ),
-        on="shop_id",
-        how="left",
-    )
-    out["ccr_industry_percentile"] = out["ccr_industry_percentile"] * 100.0
+    for m in CCR_RANKED:
+        r = ranks[ranks["metric"] == m][["shop_id", "rank", "peers", "percentile"]]
+        r = r.rename(columns={"rank": f"{m}_industry_rank", "peers": f"{m}_industry_peers", "percentile": f"{m}_industry_percentile"})
+        out = out.merge(r, on="shop_id", how="left")
+        out[f"{m}_industry_percentile"] = out[f"{m}_industry_percentile"] * 100.0
     return out.rename(columns={"orders": "ccr_orders", "neg_orders": "ccr_neg_orders", "neg_presale": "ccr_neg_presale"}).rename(
-        columns={f"neg_{d}": f"ccr_neg_{d}" for d in CCR_DIMENSIONS}
+        columns={f"neg_{d}": f"ccr_neg_{d}" for d in CCR_DIMENSIONS + ("service_logistics",)}
     )
 
 

@@ -38,7 +38,7 @@ def generate_demo_data(
     with_tags: bool = False,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> dict[str, Path]:
-    """Write orders, feedback, after_sales and im_sessions to ``out_dir``.
+    """Write orders, feedback, after_sales, im_sessions and shops to ``out_dir``.
 
     ``end`` is the export day: every timestamp lies before ``end`` 00:00 (score ``--as-of end``).
     ``with_tags`` adds the gold ``tags`` column; without it the tagger computes tags at scoring.
@@ -194,6 +194,15 @@ def generate_demo_data(
         "feedback": f"SELECT feedback_id, order_id, shop_id, channel, created_at, text, rating{tag_col} FROM g_feedback",
         "after_sales": "SELECT * FROM g_after_sales",
         "im_sessions": "SELECT * FROM g_im",
+        # a third of the shops are flagship stores (seed 002): some opened less than a month before their
+        # first assessment (they get a trial period), the others long before
+        "shops": f"""SELECT shop_id, CASE WHEN u(k, 'flag') < 0.33 THEN 'flagship' WHEN u(k, 'flag') < 0.6 THEN 'specialty'
+                                         WHEN u(k, 'flag') < 0.8 THEN 'enterprise' ELSE 'individual' END AS shop_type,
+                            CAST(fa - to_days(CAST(CASE WHEN u(k, 'new') < 0.4 THEN floor(20 * u(k, 'op'))
+                                                       ELSE 60 + floor(900 * u(k, 'op')) END AS INTEGER)) AS DATE) AS opened_at,
+                            CASE WHEN u(k, 'flag') < 0.33 THEN fa END AS first_assessed_at
+                     FROM (SELECT *, CAST({t0} + to_days(CAST(floor(75 * u(k, 'fa')) AS INTEGER)) AS DATE) AS fa FROM shops)
+                     ORDER BY shop_id""",
     }
     paths = {}
     for name, q in queries.items():

@@ -24,7 +24,17 @@ class LazyTagger:
             raise InvalidInputError(f"tagger must be one of {', '.join(TAGGER_KINDS)}, got {kind!r}")
         self.kind, self.model, self._tagger = kind, model, None
 
+    def fingerprint(self) -> str | None:
+        """The key of the tag cache (:mod:`feedback_nlp.scoring.tag_cache`); loads the tagger."""
+        from feedback_nlp.scoring.tag_cache import source_fingerprint, tagger_fingerprint
+
+        tagger = self._load()
+        return source_fingerprint(tagger, "keyword-baseline") if self.kind == "keyword" else tagger_fingerprint(tagger)
+
     def predict(self, texts: list[str], contexts: Any = None) -> list[list[str]]:
+        return self._load().predict(texts, contexts)
+
+    def _load(self) -> Any:
         if self._tagger is None:
             if self.kind == "keyword":
                 from feedback_nlp.tagging.keyword_baseline import KeywordTagger
@@ -34,4 +44,4 @@ class LazyTagger:
                 from feedback_nlp.tagging.onnx_tagger import load_tagger
 
                 self._tagger = load_tagger(self.model)
-        return self._tagger.predict(texts, contexts)
+        return self._tagger

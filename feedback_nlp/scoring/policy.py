@@ -44,6 +44,25 @@ SUBMETRICS: dict[str, tuple[str, bool]] = {
 }
 DIMENSIONS = ("product", "logistics", "service")
 
+# CCR anomaly severity -> (violation points, consequence): seed 000 (points), seed 001 (penalties)
+VIOLATIONS: dict[str, tuple[str, str]] = {
+    "minor": ("A6", "products delisted; 6 A-points (two A6 → 2,000 yuan penalty, seed 001)"),
+    "general": ("B4", "products delisted; 4 B-points"),
+    "serious": ("B8", "products delisted; 8 B-points"),
+    "very_serious": ("B12", "products delisted; 12 B-points (one B12 → deposit forfeited, shop suspended, seed 001)"),
+}
+VIOLATION_LEVELS = {"minor": 0.15, "general": 0.20, "serious": 0.25, "very_serious": 0.35}
+
+# experience-score bands, lowest first: (band, score below which the band applies, consequences)
+EXPERIENCE_BANDS: tuple[dict[str, Any], ...] = (
+    {"band": "may_end_cooperation", "below": 3.2,
+     "consequences": "the platform may end cooperation (seed 001); less traffic, longer settlement, campaigns limited"},
+    {"band": "low", "below": 4.0,
+     "consequences": "less traffic, longer settlement period, campaign sign-up limited (seed 001; level is policy)"},
+    {"band": "good", "below": None,
+     "consequences": "campaign sign-up open (seed 000: campaigns need a score threshold; level is policy)"},
+)
+
 
 def _bad(key: str, value: Any, allowed: str) -> InvalidInputError:
     return InvalidInputError(f"policy key {key} = {value!r} is invalid; allowed: {allowed}")
@@ -53,10 +72,14 @@ def _bad(key: str, value: Any, allowed: str) -> InvalidInputError:
 class CCRPolicy:
     window_days: int = 30
     attribution: str = "paid_at"
-    first_feedback_per_channel: bool = True
+    first_feedback_per_channel: bool = False
     presale_chat: str = "exclude"
     wow_lag_days: int = 7
     min_industry_shops: int = 2
+    # CCR anomaly → violation points (seed 000: A6 / B4 / B8 / B12 by severity). The seeds give no
+    # CCR level per severity: these are policy values. Severity = the highest level the CCR reaches.
+    violation_levels: dict[str, float] = field(default_factory=lambda: dict(VIOLATION_LEVELS))
+    violation_min_orders: int = 30
 
     def __post_init__(self) -> None:
         if not isinstance(self.window_days, int) or self.window_days < 1:
@@ -69,6 +92,11 @@ class CCRPolicy:
             raise _bad("ccr.wow_lag_days", self.wow_lag_days, "an integer >= 1")
         if not isinstance(self.first_feedback_per_channel, bool):
             raise _bad("ccr.first_feedback_per_channel", self.first_feedback_per_channel, "true, false")
+        levels = self.violation_levels
+        if set(levels) != set(VIOLATIONS) or any(not isinstance(v, (int, float)) or not 0 < v <= 1 for v in levels.values()):
+            raise _bad("ccr.violation_levels", levels, f"a CCR in (0, 1] for each of {', '.join(VIOLATIONS)}")
+        if [levels[k] for k in VIOLATIONS] != sorted(levels[k] for k in VIOLATIONS):
+            raise _bad("ccr.violation_levels", levels, "levels rising with severity")
 
 
 @dataclass(frozen=True)
@@ -86,6 +114,7 @@ class ExperiencePolicy:
     im_hours: tuple[str, str] = ("08:00:00", "22:59:59")
     pickup_bucket_hours: tuple[float, ...] = (24, 36, 48)
     pickup_bucket_credit: tuple[float, ...] = (1.0, 0.5, 0.25)
+    bands: tuple[dict[str, Any], ...] = EXPERIENCE_BANDS
     dimension_weights: dict[str, float] = field(default_factory=lambda: {"product": 0.5, "logistics": 0.15, "service": 0.35})
     submetric_weights: dict[str, float] = field(default_factory=lambda: {m: 1.0 for m in SUBMETRICS})
     min_denominator: dict[str, float] = field(default_factory=lambda: {m: 20 for m in SUBMETRICS})
@@ -113,6 +142,17 @@ class ExperiencePolicy:
             raise _bad("experience.pickup_bucket_hours/credit", (hours, credit), "increasing hours, one credit per bucket")
         for t in self.im_hours:
             time.fromisoformat(t)
+        bands = self.bands
+        ok = bool(bands) and all(isinstance(x, dict) and {"band", "consequences"} <= set(x) <= {"band", "below", "consequences"} for x in bands)
+        bounds = [x.get("below") for x in bands] if ok else []
+        if not ok or bounds[-1] is not None or None in bounds[:-1] or bounds[:-1] != sorted(bounds[:-1]):
+            raise _bad("experience.bands", bands, "tables {band, below, consequences} with rising 'below', the last without 'below'")
+
+    def band(self, score: float | None) -> dict[str, Any] | None:
+        """The band a score falls in (``None`` without a score)."""
+        if score is None or score != score:
+            return None
+        return next(b for b in self.bands if b.get("below") is None or score < b["below"])
 
     def submetric_weight(self, metric: str) -> float:
         return float(self.submetric_weights.get(metric, 1.0))
@@ -128,8 +168,9 @@ class FlagshipPolicy:
     failed_months_to_downgrade: int = 3
     cycle_months: int = 6
     trial_months: int = 3
-    trial_failures_count: bool = False
-    new_shop_days: int = 31
+    # seed 002: shops in 免考期+试考期 that miss the standard are downgraded; it gives no count, so the
+    # formal threshold applies (0: trial failures never downgrade)
+    trial_failed_months_to_downgrade: int = 3
     assume_upgrade: bool = True
 
     def __post_init__(self) -> None:
@@ -137,6 +178,8 @@ class FlagshipPolicy:
             raise _bad("flagship.ccr_target_quantile", self.ccr_target_quantile, "a number in (0, 1]")
         if not 1 <= self.failed_months_to_downgrade <= self.cycle_months:
             raise _bad("flagship.failed_months_to_downgrade", self.failed_months_to_downgrade, "1..cycle_months")
+        if not 0 <= self.trial_failed_months_to_downgrade <= self.trial_months:
+            raise _bad("flagship.trial_failed_months_to_downgrade", self.trial_failed_months_to_downgrade, "0..trial_months (0: never)")
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,11 @@ def _notes(result: "ScoreResult") -> str:
 
 def render_shop_report(result: "ScoreResult", shop_id: str, trend: pd.DataFrame, drill: pd.DataFrame) -> str:
     shop = result.shop(shop_id)
+    flagship = ""
+    if result.flagship is not None:
+        fl = result.flagship[result.flagship["shop_id"] == shop_id].drop(columns="shop_id")
+        if not fl.empty:
+            flagship = "<h2>Flagship-store assessment (旗舰店考核, seed 002)</h2>" + _table(fl, pct_cols=("ccr", "ccr_target"))
     p = result.policy
     industry_ccr = result.shops.loc[result.shops["industry"] == shop["industry"], "ccr"].astype("float64")
     img = _plots(shop, trend[trend["shop_id"] == shop_id], industry_ccr)
@@ -145,7 +150,17 @@ def render_shop_report(result: "ScoreResult", shop_id: str, trend: pd.DataFrame,
         ]
     )
     dims = pd.DataFrame(
-        [{"dimension": x, "negative orders": shop[f"ccr_neg_{x}"], "CCR": shop[f"ccr_{x}"]} for x in CCR_DIMENSIONS]
+        [{"dimension": x, "negative orders": shop[f"ccr_neg_{x}"], "CCR": shop[f"ccr_{x}"],
+          "industry rank": shop[f"ccr_{x}_industry_rank"], "of": shop[f"ccr_{x}_industry_peers"],
+          "percentile (100 = best)": shop[f"ccr_{x}_industry_percentile"]} for x in CCR_DIMENSIONS]
+        + [{"dimension": "of which service: logistics tags (物流, 破损/包装)", "negative orders": shop["ccr_neg_service_logistics"],
+            "CCR": shop["ccr_service_logistics"]}]
+    )
+    rules = (
+        f"<p>Experience-score band: <b>{_fmt(shop['experience_band'])}</b> — {_fmt(shop['experience_consequences'])}.<br>"
+        f"CCR violation: <b>{_fmt(shop['ccr_violation'] or 'none')}</b>"
+        + (f" ({_fmt(shop['ccr_violation_points'])}): {_fmt(shop['ccr_violation_consequences'])}" if shop["ccr_violation"] else "")
+        + f" <span class='muted'>(CCR levels per severity are policy values: {html.escape(str(p.ccr.violation_levels))})</span></p>"
     )
     return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{html.escape(shop_id)} — scores as of {result.as_of}</title>
 <style>{CSS}</style></head><body>
@@ -159,6 +174,8 @@ Industry position: {pos}. {html.escape(shop['experience_status'] or '')}</p>
 <h2>CCR trend and industry position</h2>
 {f'<img src="{img}" alt="CCR trend and industry position">' if img else _NO_PLOTS}
 <h2>CCR by dimension</h2>{_table(dims, pct_cols=("CCR",))}
+<h2>What the rules attach to these numbers</h2>{rules}
+{flagship}
 <h2>Tags breakdown (orders per tag)</h2>{_table(tags, pct_cols=("share_of_orders",))}
 {products}
 <h2>Experience-score sub-metrics</h2>

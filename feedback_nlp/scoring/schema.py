@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SCHEMA", "CHANNELS", "AFTER_SALES_TYPES", "AFTER_SALES_REASONS", "MAX_ROWS_PER_PROBLEM", "Col", "Problem"]
+__all__ = ["SCHEMA", "CHANNELS", "AFTER_SALES_TYPES", "AFTER_SALES_REASONS", "SHOP_TYPES", "MAX_ROWS_PER_PROBLEM", "Col", "Problem"]
 
 CHANNELS = ("review", "after_sales", "complaint", "im")
 AFTER_SALES_TYPES = ("refund_only", "return_refund", "exchange")
 AFTER_SALES_REASONS = ("quality", "logistics", "other")
+SHOP_TYPES = ("flagship", "specialty", "franchise", "enterprise", "individual")  # 旗舰店 专卖店 专营店 企业店 个体店
 MAX_ROWS_PER_PROBLEM = 20
 
 
@@ -51,6 +52,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
             "text": Col("str"),
             "rating": Col("int"),
             "tags": Col("tags", required=False),
+            "context": Col("str", required=False),  # product title / SKU, passed to the tagger with the text
             "is_abnormal": Col("bool", required=False),
         },
     },
@@ -81,6 +83,17 @@ SCHEMA: dict[str, dict[str, Any]] = {
             "started_at": Col("ts", not_null=True),
             "to_human": Col("bool"),
             "first_human_reply_at": Col("ts"),
+        },
+    },
+    # flagship assessment (seed 002), read by `score --flagship`; only shop_type 'flagship' is assessed
+    "shops": {
+        "id": "shop_id",
+        "required": False,
+        "columns": {
+            "shop_id": Col("str", not_null=True),
+            "shop_type": Col("enum", not_null=True, values=SHOP_TYPES),
+            "opened_at": Col("ts"),
+            "first_assessed_at": Col("ts"),
         },
     },
 }

@@ -34,7 +34,6 @@ __all__ = [
     "Tagger",
     "load_inputs",
     "set_feedback_tags",
-    "tags_from_tagger",
 ]
 
 class Tagger(Protocol):
@@ -53,6 +52,7 @@ class Inputs:
     has_product_id: bool = False
     notes: list[str] = field(default_factory=list)
     excluded: dict[str, int] = field(default_factory=dict)  # rows removed as abnormal, per table
+    tagging: Any = None  # TaggingStats when the tagger ran (feedback_nlp.scoring.tag_cache)
 
     def has(self, table: str) -> bool:
         return table in self.tables
@@ -157,10 +157,12 @@ def _collect(con, file: str, column: str, message: str, sql: str) -> list[Proble
     return [Problem(file, column, message, tuple(int(r[0]) for r in rows), tuple(str(r[1]) for r in rows), count)]
 
 
-def _validate_table(con: duckdb.DuckDBPyConnection, t: str, src: Any, f: str, problems: list[Problem]) -> dict[str, str] | None:
+def _validate_table(con: duckdb.DuckDBPyConnection, t: str, src: Any, f: str, problems: list[Problem],
+                    later_versions: list[int]) -> dict[str, str] | None:
     """Check one table against its contract, appending to ``problems``; create the typed table when all is well.
 
-    Returns the parse expression of each present column, or ``None`` when the table is unusable.
+    Returns the parse expression of each present column, or ``None`` when the table is unusable. Later
+    versions of edited feedback items (rows sharing a ``feedback_id``) are counted in ``later_versions``.
     """
     spec = SCHEMA[t]
     loaded = _load_raw(con, t, src, f)
@@ -208,8 +210,14 @@ def _validate_table(con: duckdb.DuckDBPyConnection, t: str, src: Any, f: str, pr
     # one pass counts every check (and duplicate ids); details only for checks that found something
     idc = exprs[spec["id"]]
     aggs = [f"count(*) FILTER (WHERE {cond})" for _, _, cond, _ in checks]
+    # feedback: rows sharing a feedback_id are versions (edits) of one item, told apart by created_at
+    key = f"{idc} || chr(31) || coalesce(CAST({exprs['created_at']} AS VARCHAR), '')" if t == "feedback" else idc
     aggs.append(f"count({idc}) - count(DISTINCT {idc})")
-    counts = con.execute(f"SELECT {', '.join(aggs)} FROM {raw}").fetchone()
+    counts = list(con.execute(f"SELECT {', '.join(aggs)} FROM {raw}").fetchone())
+    has_versions = bool(counts[-1]) and t == "feedback"
+    if has_versions:
+        later_versions.append(int(counts[-1]))
+        counts[-1] = con.execute(f"SELECT count({idc}) - count(DISTINCT {key}) FROM {raw}").fetchone()[0]
     for (col, msg, cond, shown), n in zip(checks, counts[:-1]):
         if n:
             rows = con.execute(f"SELECT {rowexpr}, {shown} FROM {raw} WHERE {cond} ORDER BY 1 LIMIT {MAX_ROWS_PER_PROBLEM}").fetchall()
@@ -217,7 +225,14 @@ def _validate_table(con: duckdb.DuckDBPyConnection, t: str, src: Any, f: str, pr
     if counts[-1]:
         problems += _collect(
             con, f, spec["id"], "duplicate id",
-            f"SELECT {rowexpr} AS r, {idc} AS v FROM {raw} WHERE {idc} IS NOT NULL QUALIFY count(*) OVER (PARTITION BY {idc}) > 1 ORDER BY v, r",
+            f"SELECT {rowexpr} AS r, {idc} AS v FROM {raw} WHERE {idc} IS NOT NULL QUALIFY count(*) OVER (PARTITION BY {key}) > 1 ORDER BY v, r",
+        )
+    if has_versions:
+        problems += _collect(
+            con, f, "feedback_id", "versions of one feedback_id differ in order_id, shop_id or channel",
+            f"SELECT {rowexpr} AS r, {idc} AS v FROM {raw} WHERE {idc} IS NOT NULL QUALIFY count(DISTINCT "
+            f"coalesce({exprs['order_id']}, '') || chr(31) || coalesce({exprs['shop_id']}, '') || chr(31) || coalesce({exprs['channel']}, '')) "
+            f"OVER (PARTITION BY {idc}) > 1 ORDER BY v, r",
         )
     if not problems:
         cols = [f"{rowexpr} AS _row"]
@@ -227,7 +242,9 @@ def _validate_table(con: duckdb.DuckDBPyConnection, t: str, src: Any, f: str, pr
             else:
                 v = {"bool": "false", "ts": "CAST(NULL AS TIMESTAMP)", "int": "CAST(NULL AS INTEGER)"}.get(cs.kind, "CAST(NULL AS VARCHAR)")
             cols.append(f"{v} AS {_q(col)}")
-        con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT {', '.join(cols)} FROM {raw}")
+        # an edited feedback item counts as its first version (seed 001: 以首次反馈为主)
+        first = " QUALIFY row_number() OVER (PARTITION BY feedback_id ORDER BY created_at, _row) = 1" if has_versions else ""
+        con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT * FROM (SELECT {', '.join(cols)} FROM {raw}){first}")
     con.execute(f"DROP {'VIEW' if rowexpr.startswith('file_row_number') else 'TABLE'} IF EXISTS {raw}")
     return exprs
 
@@ -242,13 +259,15 @@ def load_inputs(
     threads: int | None = None,
     temp_directory: str | None = None,
     timestamp_order: str = "error",
+    tag_cache: str | Path | None = None,
 ) -> Inputs:
     """Load and validate the input tables.
 
     ``data`` is a directory holding ``orders``/``feedback``/``after_sales``/``im_sessions``
     as ``.csv`` or ``.parquet``, or a mapping table name → file path or data frame.
     When the feedback ``tags`` column is absent or entirely empty, ``tagger.predict``
-    computes the tags from ``text``. Timestamps in an impossible order (pickup before
+    computes the tags from ``text`` (and ``context``), each distinct pair once, reusing the
+    tag cache file ``tag_cache`` when given (:mod:`feedback_nlp.scoring.tag_cache`). Timestamps in an impossible order (pickup before
     payment, ...) are problems; with ``timestamp_order="exclude"`` those rows are removed
     as abnormal instead and counted in ``Inputs.excluded``
     (:mod:`feedback_nlp.scoring.timestamp_order`).
@@ -296,9 +315,10 @@ def load_inputs(
         raise InputValidationError(problems)
 
     parsed: dict[str, dict[str, str]] = {}
+    later: list[int] = []
     for t, src in sources.items():
         try:
-            exprs = _validate_table(con, t, src, files[t], problems)
+            exprs = _validate_table(con, t, src, files[t], problems, later)
         except duckdb.Error as e:  # a Parquet file whose pages are corrupt fails only when read
             problems.append(Problem(files[t], "", f"cannot read the table: {_first_line(e)}"))
             continue
@@ -331,7 +351,8 @@ def load_inputs(
     _create_typed_tables(con, parsed)
     n_feedback, n_tagged = con.execute("SELECT count(*), count(tags) FROM feedback").fetchone()
     has_tags = n_feedback == 0 or ("tags" in parsed["feedback"] and n_tagged > 0)
-    notes: list[str] = []
+    tagging = None
+    notes: list[str] = [f"{sum(later)} later version(s) of edited feedback ignored: an item counts as first written"] if later else []
     if excluded:
         notes.append("excluded as abnormal (timestamps in an impossible order): "
                      + ", ".join(f"{n} {t} row(s)" for t, n in excluded.items()))
@@ -345,8 +366,10 @@ def load_inputs(
                 "pass tagger=feedback_nlp.load_tagger() or fill the tags column"
             )
         tag_source = "tagger"
-        set_feedback_tags(con, tags_from_tagger(con, tagger))
-        notes.append(f"tags computed by {type(tagger).__name__}")
+        from feedback_nlp.scoring.tag_cache import tag_feedback
+
+        tagging = tag_feedback(con, tagger, tag_cache)
+        notes.append(f"tags computed by {type(tagger).__name__}: {tagging}")
     return Inputs(
         con=con,
         tables=set(parsed),
@@ -356,6 +379,7 @@ def load_inputs(
         has_product_id="product_id" in parsed["orders"],
         notes=notes,
         excluded=excluded,
+        tagging=tagging,
     )
 
 
@@ -378,19 +402,6 @@ def _build_feedback_tags(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT DISTINCT feedback_id, unnest(string_split(tags, ';')) AS tag FROM feedback WHERE tags IS NOT NULL"
     )
 
-
-def tags_from_tagger(con: duckdb.DuckDBPyConnection, tagger: Tagger, batch_size: int = 512) -> dict[str, list[str]]:
-    """Run ``tagger.predict`` over every feedback text; returns feedback_id → tags."""
-    rows = con.execute("SELECT feedback_id, coalesce(text, '') FROM feedback ORDER BY feedback_id").fetchall()
-    out: dict[str, list[str]] = {}
-    for i in range(0, len(rows), batch_size):
-        batch = rows[i : i + batch_size]
-        preds = tagger.predict([r[1] for r in batch])
-        if len(preds) != len(batch):
-            raise InvalidInputError(f"tagger returned {len(preds)} results for {len(batch)} texts")
-        for (fid, _), tags in zip(batch, preds):
-            out[fid] = list(tags)
-    return out
 
 
 def set_feedback_tags(con: duckdb.DuckDBPyConnection, tags: Mapping[str, Sequence[str]]) -> None:

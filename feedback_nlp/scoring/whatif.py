@@ -15,13 +15,14 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from feedback_nlp.safe_output import atomic_output, neutralize_frame
-from feedback_nlp.scoring.tables import Tagger, load_inputs, set_feedback_tags, tags_from_tagger
+from feedback_nlp.scoring.tables import Tagger, load_inputs, set_feedback_tags
+from feedback_nlp.scoring.tag_cache import tag_feedback
 from feedback_nlp.scoring.policy import Policy, load_policy
 from feedback_nlp.scoring.score import parse_date, score_inputs
 
 __all__ = ["whatif", "default_baseline", "write_whatif"]
 
-COMPARED = ["ccr", "ccr_product", "ccr_content", "ccr_service", "ccr_logistics", "experience_score", "score_product", "score_logistics", "score_service"]
+COMPARED = ["ccr", "ccr_product", "ccr_content", "ccr_service", "experience_score", "score_product", "score_logistics", "score_service"]
 
 
 def default_baseline() -> Tagger:
@@ -51,12 +52,14 @@ def whatif(
     inputs = load_inputs(data, policy, tagger=tagger, timestamp_order=timestamp_order)
     con = inputs.con
     if tagger is not None and inputs.tag_source == "given":
-        set_feedback_tags(con, tags_from_tagger(con, tagger))
+        tag_feedback(con, tagger)
     tags_a = _current_tags(con)
     a = score_inputs(inputs, as_of, policy).shops
     if baseline_tags is None:
-        baseline_tags = tags_from_tagger(con, baseline or default_baseline())
-    set_feedback_tags(con, baseline_tags)
+        tag_feedback(con, baseline or default_baseline())
+        baseline_tags = _current_tags(con)
+    else:
+        set_feedback_tags(con, baseline_tags)
     inputs.tag_source = "override"
     b = score_inputs(inputs, as_of, policy).shops
 

@@ -16,7 +16,7 @@ def test_demo_data_then_score(tmp_path):
     assert r.exit_code == 0, r.output
     assert "scored" in r.output
     head = (out / "shop_scores.csv").read_text().splitlines()[0].split(",")
-    assert head[:11] == ["shop_id", "industry", "ccr", "ccr_product", "ccr_content", "ccr_service", "ccr_logistics",
+    assert head[:10] == ["shop_id", "industry", "ccr", "ccr_product", "ccr_content", "ccr_service",
                          "experience_score", "score_product", "score_logistics", "score_service"]
     j = json.loads((out / "shop_scores.json").read_text())
     assert j["policy"]["name"] == "seed002" and j["shops"]

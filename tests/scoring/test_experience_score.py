@@ -55,7 +55,7 @@ AFTER_SALES = [
     dict(case_id="k2", order_id="x2", shop_id="S1", type="refund_only", reason="logistics", requested_at="2024-05-02 00:00:00",
          merchant_agreed_at="2024-05-02 04:00:00", completed_at="2024-05-02 05:00:00", arbitrated="true"),  # 4 h
     dict(case_id="k3", order_id="x3", shop_id="S1", type="exchange", reason="quality", requested_at="2024-05-03 00:00:00",
-         return_signed_at="2024-05-05 00:00:00", completed_at="2024-05-06 00:00:00"),  # 72 h + 24 h (no agreement times)
+         return_signed_at="2024-05-05 00:00:00", completed_at="2024-05-06 00:00:00"),  # 72 h; an exchange has no refund leg
     dict(case_id="k4", order_id="x4", shop_id="S1", type="return_refund", reason="other", requested_at="2024-02-27 00:00:00",
          merchant_agreed_at="2024-02-27 01:00:00", completed_at="2024-03-02 23:00:00"),  # completed before the window
     dict(case_id="k5", order_id="x7", shop_id="S1", type="refund_only", reason="quality", requested_at="2024-05-26 00:00:00",
@@ -83,7 +83,7 @@ EXPECTED = {  # metric: (raw numerator, raw denominator)
     "dispute_merchant_fault_rate": (1, 4),  # k1 of k1 k2 k3 k5
     "im_3min_reply_rate": (1, 3),  # m1 of m1 m2 m6
     "refund_only_hours": (12, 2),  # k2 4 h + k5 8 h
-    "return_refund_hours": (111, 2),  # k1 15 h + k3 96 h
+    "return_refund_hours": (87, 2),  # k1 15 h + k3 72 h (exchange: first leg only, no refund to agree to)
     "good_service_review_rate": (1, 4),  # r2 of r1 r2 r3 r5
 }
 

@@ -41,6 +41,9 @@ def test_downgrade_after_third_failure_then_upgrade():
     assert res.failed_months_per_cycle()[0] == (date(2022, 5, 1), date(2022, 8, 31), 3)
     sept = next(m for m in res.months if m.month == date(2022, 9, 1))
     assert (sept.phase, sept.store_type, sept.result) == ("recovery", "specialty", "fail")
+    aug = next(m for m in res.months if m.month == date(2022, 8, 1))
+    assert (aug.action, aug.failed_in_period) == ("downgrade", 3)
+    assert next(m for m in res.months if m.month == date(2022, 10, 1)).action == "upgrade-eligible"
 
 
 def test_established_shop_has_no_trial_and_failures_reset_each_cycle():
@@ -52,10 +55,41 @@ def test_established_shop_has_no_trial_and_failures_reset_each_cycle():
     assert res.downgrades == []
 
 
-def test_trial_failures_do_not_downgrade_by_default():
-    res = assess_flagship(OPENED, months({"2022-02": False, "2022-03": False, "2022-04": False}), opened=OPENED)
+def test_failing_the_trial_downgrades():
+    # 002: shops in 免考期+试考期 that miss the standard are downgraded (count: the formal threshold, 3)
+    res = assess_flagship(OPENED, months({"2022-02": False, "2022-03": False, "2022-04": False, "2022-05": True}), opened=OPENED)
     assert res.trial_failed_months == [date(2022, 2, 1), date(2022, 3, 1), date(2022, 4, 1)]
-    assert res.downgrades == []
+    assert res.downgrades == [date(2022, 5, 1)]
+    april = next(m for m in res.months if m.month == date(2022, 4, 1))
+    assert (april.phase, april.action, april.failed_in_period) == ("trial", "downgrade", 3)
+    may = next(m for m in res.months if m.month == date(2022, 5, 1))
+    assert (may.phase, may.store_type, may.action) == ("recovery", "specialty", "upgrade-eligible")
+    assert res.upgrades == [date(2022, 6, 1)]
+
+
+def test_trial_failures_can_be_switched_off():
+    from feedback_nlp.scoring.policy import load_policy
+
+    pol = load_policy().replace(flagship__trial_failed_months_to_downgrade=0)
+    res = assess_flagship(OPENED, months({"2022-02": False, "2022-03": False, "2022-04": False}), opened=OPENED, policy=pol)
+    assert len(res.trial_failed_months) == 3 and res.downgrades == []
+
+
+def test_less_than_a_month_is_calendar_months():
+    # 02-28 -> 03-30 is a full month: no trial; 02-28 -> 03-27 is not
+    assert assess_flagship(date(2022, 3, 30), [], opened=date(2022, 2, 28)).trial is None
+    res = assess_flagship(date(2022, 3, 27), [], opened=date(2022, 2, 28))
+    assert res.trial == (date(2022, 4, 1), date(2022, 6, 30))
+    # 01-31 + 1 month = 02-28 (clipped): 02-27 is within the first month, 02-28 is not
+    assert assess_flagship(date(2022, 2, 27), [], opened=date(2022, 1, 31)).trial is not None
+    assert assess_flagship(date(2022, 2, 28), [], opened=date(2022, 1, 31)).trial is None
+
+
+def test_month_without_ccr_target_is_an_error():
+    from feedback_nlp.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="no CCR target"):
+        assess_flagship(date(2022, 1, 4), [MonthResult(date(2022, 2, 1), 4.5, 0.01)])
 
 
 def test_ccr_target_and_month_pass_rule():
@@ -65,4 +99,4 @@ def test_ccr_target_and_month_pass_rule():
     fp = load_policy().flagship
     assert MonthResult(date(2022, 5, 1), 4.0, 0.02, ccr_target=0.02).passed(fp) is True  # targets are inclusive
     assert MonthResult(date(2022, 5, 1), 4.2, 0.021, ccr_target=0.02).passed(fp) is False
-    assert MonthResult(date(2022, 5, 1), None, 0.01, ccr_target=0.02).passed(fp) is None
+    assert MonthResult(date(2022, 5, 1), None, 0.01, ccr_target=0.02).passed(fp) is None  # reported as no_data

@@ -7,7 +7,7 @@ WITH w AS (
     FROM orders o, w
     WHERE o.paid_at >= w.t_start AND o.paid_at < w.t_end AND NOT (o.is_abnormal AND $exclude_abnormal)
       AND o.product_id IS NOT NULL
-    GROUP BY ALL
+    GROUP BY o.shop_id, o.product_id
 ), numer AS (
     SELECT u.shop_id, u.product_id, count(DISTINCT u.unit_id) AS neg_orders
     FROM neg_units u, w
@@ -15,7 +15,7 @@ WITH w AS (
           CASE WHEN $attribution = 'paid_at'
                THEN u.paid_at >= w.t_start AND u.paid_at < w.t_end AND u.neg_at < w.t_end
                ELSE u.neg_at >= w.t_start AND u.neg_at < w.t_end AND u.paid_at < w.t_end END
-    GROUP BY ALL
+    GROUP BY u.shop_id, u.product_id
 )
 SELECT d.shop_id, d.product_id, d.orders, coalesce(n.neg_orders, 0) AS neg_orders,
        coalesce(n.neg_orders, 0) / d.orders AS ccr

@@ -12,7 +12,7 @@ WITH w AS (
 SELECT u.shop_id, u.unit_id AS order_id, o.paid_at, o.product_id, ff.channel, ff.feedback_id, ff.created_at,
        ff.rating, f.text, f.tags
 FROM units u
-JOIN first_feedback ff ON ff.is_negative AND (ff.order_id = u.unit_id OR 'presale:' || ff.feedback_id = u.unit_id)
+JOIN valid_feedback ff ON ff.is_negative AND (ff.order_id = u.unit_id OR 'presale:' || ff.feedback_id = u.unit_id)
 JOIN feedback f ON f.feedback_id = ff.feedback_id
 LEFT JOIN orders o ON o.order_id = ff.order_id, w
 WHERE ff.created_at < w.t_end

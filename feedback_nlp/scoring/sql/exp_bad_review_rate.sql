@@ -10,8 +10,8 @@ WITH base AS (
       AND NOT (o.is_abnormal AND $exclude_abnormal)
 ), bad AS (
     SELECT ff.order_id
-    FROM first_feedback ff
-    WHERE ff.channel = 'review' AND ff.created_at < CAST($as_of AS TIMESTAMP)
+    FROM valid_feedback ff
+    WHERE ff.channel = 'review' AND ff.first_in_channel AND ff.created_at < CAST($as_of AS TIMESTAMP)
       AND (ff.rating <= $bad_max
            OR ($bad_rule = 'rating_or_product_tags' AND EXISTS (
                 SELECT 1 FROM feedback_tags t JOIN tag_dimensions d ON d.tag = t.tag

@@ -11,8 +11,8 @@ FROM (
     SELECT ff.*, (ff.rating >= $good_min AND NOT EXISTS (
                 SELECT 1 FROM feedback_tags t JOIN tag_dimensions d ON d.tag = t.tag
                 WHERE t.feedback_id = ff.feedback_id AND d.dimension = 'service'))::INTEGER AS good
-    FROM first_feedback ff JOIN orders o ON o.order_id = ff.order_id
-    WHERE ff.channel = 'review' AND in_window(ff.created_at, $as_of, 1, 90)
+    FROM valid_feedback ff JOIN orders o ON o.order_id = ff.order_id
+    WHERE ff.channel = 'review' AND ff.first_in_channel AND in_window(ff.created_at, $as_of, 1, 90)
       AND NOT (o.is_abnormal AND $exclude_abnormal)
 ) ff
 GROUP BY ff.shop_id;
