@@ -202,9 +202,9 @@ _CSV_COLUMNS = ["rank", "order_id", "order_doubtful", "doubt", "feedback_id", "c
 
 
 def appeal_paths(out: str | PathLike[str], shop_id: str) -> dict[str, Path]:
-    from feedback_nlp.scoring.report import _safe
+    from feedback_nlp.scoring.report import report_file_names
 
-    stem = f"appeal_{_safe(shop_id)}"
+    stem = "appeal_" + report_file_names([shop_id])[shop_id].removesuffix(".html")  # unique per shop id
     root = Path(out)
     return {ext: root / f"{stem}.{ext}" for ext in ("html", "csv", "json")}
 
