@@ -2,7 +2,8 @@
 
 Reads the checkpoint's dev probabilities (written by training), fits per-tag Platt
 scaling and picks operating points (:mod:`training.operating_points`), folds the
-scaling into the head, then runs the standard export (ONNX, fusion, batch-independent
+scaling into the head (thresholds raised together until at most 4% of the dev praise/neutral
+traps are flagged), then runs the standard export (ONNX, fusion, batch-independent
 int8 weights, parity gate, config, model card).
 """
 
@@ -14,13 +15,15 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
+from training.build_dataset import TRAP_KINDS
 from training.export import export_model_dir, load_checkpoint_model
 from training.operating_points import calibrate, fold_platt_into_head, points_as_dict
 
 
 def export_calibrated(checkpoint: str | Path, out_dir: str | Path, *, name: str, dev: str | Path | None = None,
                       target_precision: float = 0.85, min_threshold: float = 0.5, quantize: str | bool = "int8-weights",
-                      min_agreement: float = 0.995, keep_fp32: bool = False, extra: dict | None = None) -> Path:
+                      min_agreement: float = 0.995, keep_fp32: bool = False, extra: dict | None = None,
+                      max_trap_rate: float = 0.04) -> Path:
     from training.finetune import label_matrix, read_split
 
     ckpt = Path(checkpoint)
@@ -31,7 +34,9 @@ def export_calibrated(checkpoint: str | Path, out_dir: str | Path, *, name: str,
     dev_probs = np.load(ckpt / "dev_probs.npy")
     if dev_probs.shape != y_dev.shape:
         raise ValueError(f"{ckpt}/dev_probs.npy has shape {dev_probs.shape}, dev split {cfg['data']} gives {y_dev.shape}")
-    cal = calibrate(dev_probs, y_dev, labels, target_precision, min_threshold)
+    traps = np.array([r.get("source") == "written" and not r["labels"] and r.get("kind") in TRAP_KINDS | {"context"}
+                      for r in dev_rows])
+    cal = calibrate(dev_probs, y_dev, labels, target_precision, min_threshold, traps, max_trap_rate)
     model = load_checkpoint_model(ckpt)
     fold_platt_into_head(model, cal["platt"], labels)
     rows = None

@@ -104,8 +104,13 @@ def operating_points_section(model_dir: str | Path, sets: dict[str, Path], dev: 
     g_dev, p_dev = load(dev)
     v1 = tune_thresholds(p_dev, g_dev.astype(float), labels, 0.9, 15)
     strict = choose_thresholds(p_dev, g_dev.astype(float), labels, 0.90, 0.5)
+    tuning = tagger.config.extra.get("threshold_tuning", {})
+    shipped = "shipped: dev precision lower bound (90%) ≥ 0.85, calibrated p ≥ 0.5"
+    if tuning.get("trap_shift_logit"):
+        shipped += (f", then all raised by {tuning['trap_shift_logit']} in logit until ≤ {tuning['max_trap_rate']:.0%} of the "
+                    f"{tuning['dev_traps']} dev praise/neutral traps are flagged")
     policies = {
-        "shipped: dev precision lower bound (90%) ≥ 0.85, calibrated p ≥ 0.5": np.array([tagger.thresholds[t] for t in labels]),
+        shipped: np.array([tagger.thresholds[t] for t in labels]),
         "calibrated p ≥ 0.5 for every tag": np.full(len(labels), 0.5),
         "stricter: dev precision lower bound (90%) ≥ 0.90": np.array([strict[t].threshold for t in labels]),
         "v1 policy: dev point precision ≥ 0.9 (no margin)": np.array([v1[t].threshold for t in labels]),

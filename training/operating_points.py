@@ -92,16 +92,48 @@ def choose_thresholds(probs: np.ndarray, gold: np.ndarray, labels: list[str], ta
     return out
 
 
+def trap_shift(probs: np.ndarray, thresholds: np.ndarray, traps: np.ndarray, max_rate: float,
+               step: float = 0.05, limit: float = 8.0) -> float:
+    """Smallest common raise of every threshold (in logit space) that flags at most ``max_rate`` of the traps.
+
+    One shift for all tags, not a per-tag search: a few hundred dev traps would be over-fitted by the latter.
+    """
+    z, zt = logit(probs[traps]), logit(thresholds)
+    delta = 0.0
+    while delta <= limit and ((z >= zt + delta).any(1).mean() if traps.any() else 0.0) > max_rate:
+        delta += step
+    return round(delta, 4)
+
+
 def calibrate(dev_probs: np.ndarray, y_dev: np.ndarray, labels: list[str], target: float = 0.85,
-              min_threshold: float = 0.5) -> dict:
-    """Platt parameters and operating points per tag, from the dev probabilities of the raw model."""
+              min_threshold: float = 0.5, traps: np.ndarray | None = None, max_trap_rate: float = 0.04) -> dict:
+    """Platt parameters and operating points per tag, from the dev probabilities of the raw model.
+
+    With ``traps`` (a mask of dev texts written as praise/neutral traps), every threshold is then raised by
+    the same logit shift until at most ``max_trap_rate`` of those traps get a tag (the model issue's ≤ 5%, with margin).
+    """
     z = logit(dev_probs)
     platt = {t: fit_platt(z[:, j], y_dev[:, j]) for j, t in enumerate(labels)}
     cal = np.stack([1 / (1 + np.exp(-(platt[t][0] * z[:, j] + platt[t][1]))) for j, t in enumerate(labels)], axis=1)
     points = choose_thresholds(cal, y_dev, labels, target, min_threshold)
-    return {"platt": platt, "points": points, "calibrated_dev_probs": cal,
-            "summary": {"target_precision": target, "confidence": "one-sided 90% Wilson lower bound",
-                        "min_threshold": min_threshold}}
+    summary = {"target_precision": target, "confidence": "one-sided 90% Wilson lower bound", "min_threshold": min_threshold}
+    if traps is not None and traps.any():
+        thr = np.array([points[t].threshold for t in labels])
+        delta = trap_shift(cal, thr, traps, max_trap_rate)
+        if delta > 0:
+            raised = 1 / (1 + np.exp(-(logit(thr) + delta)))
+            points = {t: _point_at(cal[:, j], y_dev[:, j], float(raised[j]), "wilson+trap-shift") for j, t in enumerate(labels)}
+        new = np.array([points[t].threshold for t in labels])
+        summary |= {"max_trap_rate": max_trap_rate, "trap_shift_logit": delta, "dev_traps": int(traps.sum()),
+                    "dev_traps_flagged": round(float((cal[traps] >= new).any(1).mean()), 4)}
+    return {"platt": platt, "points": points, "calibrated_dev_probs": cal, "summary": summary}
+
+
+def _point_at(scores: np.ndarray, gold: np.ndarray, t: float, method: str) -> OperatingPoint:
+    pred = scores >= t
+    tp, n = int((pred & (gold > 0)).sum()), int(pred.sum())
+    return OperatingPoint(round(t, 4), round(tp / max(n, 1), 4), round(wilson_lower(tp, n), 4),
+                          round(tp / max(int(gold.sum()), 1), 4), int(gold.sum()), method)
 
 
 def fold_platt_into_head(model, platt: dict[str, tuple[float, float]], labels: list[str]) -> None:
