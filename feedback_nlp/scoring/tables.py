@@ -22,6 +22,7 @@ import duckdb
 from feedback_nlp.errors import ConfigError, InputValidationError, InvalidInputError
 from feedback_nlp.scoring.csv_check import check_csv, read_csv_sql
 from feedback_nlp.scoring.timestamp_order import check_timestamp_order_mode, exclude_misordered, misordered_problems
+from feedback_nlp.scoring.feedback_tags import build_feedback_tags
 from feedback_nlp.scoring.schema import CHANNELS, MAX_ROWS_PER_PROBLEM, SCHEMA, Col, Problem
 from feedback_nlp.taxonomy import TAG_IDS, TAGS
 
@@ -33,7 +34,6 @@ __all__ = [
     "Inputs",
     "Tagger",
     "load_inputs",
-    "set_feedback_tags",
 ]
 
 class Tagger(Protocol):
@@ -358,7 +358,7 @@ def load_inputs(
                      + ", ".join(f"{n} {t} row(s)" for t, n in excluded.items()))
     if has_tags:
         tag_source = "given"
-        _build_feedback_tags(con)
+        build_feedback_tags(con)
     else:
         if tagger is None:
             raise InvalidInputError(
@@ -394,33 +394,3 @@ def _create_typed_tables(con: duckdb.DuckDBPyConnection, parsed: dict[str, dict[
             con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT {cols} LIMIT 0")
     dims = ", ".join(f"({_sql_str(tg.id)}, {_sql_str(tg.dimension.value)})" for tg in TAGS)
     con.execute(f"CREATE OR REPLACE TABLE tag_dimensions AS SELECT * FROM (VALUES {dims}) t(tag, dimension)")
-
-
-def _build_feedback_tags(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        "CREATE OR REPLACE TABLE feedback_tags AS "
-        "SELECT DISTINCT feedback_id, unnest(string_split(tags, ';')) AS tag FROM feedback WHERE tags IS NOT NULL"
-    )
-
-
-
-def set_feedback_tags(con: duckdb.DuckDBPyConnection, tags: Mapping[str, Sequence[str]]) -> None:
-    """Replace the tags of every feedback row (ids missing from ``tags`` get none)."""
-    import pandas as pd
-
-    unknown = sorted({t for ts in tags.values() for t in ts} - set(TAG_IDS))
-    if unknown:
-        from feedback_nlp.errors import UnknownTagError
-
-        raise UnknownTagError(f"unknown tag(s) {unknown}; valid tags: {', '.join(TAG_IDS)}")
-    ids = [fid for fid, ts in tags.items() for _ in ts]
-    vals = [t for ts in tags.values() for t in ts]
-    tbl = pd.DataFrame({"feedback_id": pd.Series(ids, dtype="object"), "tag": pd.Series(vals, dtype="object")})
-    con.register("_new_tags", tbl)
-    con.execute("CREATE OR REPLACE TABLE feedback_tags AS SELECT DISTINCT feedback_id, tag FROM _new_tags")
-    con.unregister("_new_tags")
-    con.execute(
-        "UPDATE feedback SET tags = t.tags FROM (SELECT feedback_id, string_agg(tag, ';' ORDER BY tag) AS tags "
-        "FROM feedback_tags GROUP BY feedback_id) t WHERE feedback.feedback_id = t.feedback_id"
-    )
-    con.execute("UPDATE feedback SET tags = NULL WHERE feedback_id NOT IN (SELECT feedback_id FROM feedback_tags)")

@@ -15,7 +15,8 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from feedback_nlp.safe_output import atomic_output, neutralize_frame
-from feedback_nlp.scoring.tables import Tagger, load_inputs, set_feedback_tags
+from feedback_nlp.scoring.feedback_tags import set_feedback_tags
+from feedback_nlp.scoring.tables import Tagger, load_inputs
 from feedback_nlp.scoring.tag_cache import tag_feedback
 from feedback_nlp.scoring.policy import Policy, load_policy
 from feedback_nlp.scoring.score import parse_date, score_inputs
