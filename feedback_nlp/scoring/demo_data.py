@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from feedback_nlp.scoring.demo_texts import POOLS
+from feedback_nlp.scoring.demo_texts import CONTEXTS, POOLS
 
 __all__ = ["generate_demo_data", "INDUSTRIES"]
 
@@ -52,9 +52,10 @@ def generate_demo_data(
     con = con or duckdb.connect()
     start = end - timedelta(days=days)
     rows = ", ".join(
-        f"({_lit(pool)}, {i}, {_lit(text)}, {_lit(tags)})" for pool, items in POOLS.items() for i, (text, tags) in enumerate(items)
+        f"({_lit(pool)}, {i}, {_lit(text)}, {_lit(tags)}, {_lit(CONTEXTS[text]) if text in CONTEXTS else 'NULL'})"
+        for pool, items in POOLS.items() for i, (text, tags) in enumerate(items)
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE texts AS SELECT * FROM (VALUES {rows}) t(pool, idx, text, tags)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE texts AS SELECT * FROM (VALUES {rows}) t(pool, idx, text, tags, context)")
     con.execute("CREATE OR REPLACE TEMP TABLE pool_sizes AS SELECT pool, count(*) AS n FROM texts GROUP BY pool")
     con.execute(f"CREATE OR REPLACE TEMP MACRO u(i, salt) AS (hash(i, salt, {int(seed)}) % 1000003) / 1000003.0")
     inds = ", ".join(_lit(x) for x in INDUSTRIES)
@@ -131,7 +132,7 @@ def generate_demo_data(
             FROM base WHERE u(i, 'ps') < 0.03
         )
         SELECT printf('F%09d-%s-%d', k.i, k.channel, k.n) AS feedback_id, k.order_id, k.shop_id, k.channel, k.created_at,
-               x.text, CASE WHEN k.channel = 'review' THEN
+               x.text, x.context, CASE WHEN k.channel = 'review' THEN
                    CASE WHEN k.pool LIKE 'neg%' THEN 1 + CAST(floor(u(k.i, 'rating') * 3) AS INTEGER)
                         ELSE 4 + CAST(u(k.i, 'rating') < 0.7 AS INTEGER) END END AS rating,
                NULLIF(x.tags, '') AS tags
@@ -191,7 +192,7 @@ def generate_demo_data(
     tag_col = ", tags" if with_tags else ""
     queries = {
         "orders": "SELECT order_id, shop_id, industry, paid_at, is_abnormal, is_presale, needs_shipping, picked_up_at, signed_at, confirmed_at, product_id FROM g_orders",
-        "feedback": f"SELECT feedback_id, order_id, shop_id, channel, created_at, text, rating{tag_col} FROM g_feedback",
+        "feedback": f"SELECT feedback_id, order_id, shop_id, channel, created_at, text, context, rating{tag_col} FROM g_feedback",
         "after_sales": "SELECT * FROM g_after_sales",
         "im_sessions": "SELECT * FROM g_im",
         # a third of the shops are flagship stores (seed 002): some opened less than a month before their

@@ -130,3 +130,15 @@ POOLS: dict[str, list[tuple[str, str]]] = {
         ("退款怎么还没到账，拖了一周了", "after_sales"),
     ],
 }
+
+
+# The product title a text is about, where the text depends on it (a colour, a size, a grade): the
+# generator writes it to feedback.context, as a platform would from the order's SKU.
+CONTEXTS: dict[str, str] = {
+    "虾太大了，个头比想象中大多了": "冰鲜大虾 2斤装 特大号",
+    "衣服不错，颜色偏黑，正好是我要的黑色": "纯棉圆领T恤 黑色 L",
+    "颜色和图片差太多，实物发灰": "雪纺连衣裙 米白色 M",
+    "尺码偏大，按尺码表买的还是大了一圈": "休闲卫衣 XL",
+    "裤子太短了，完全不合身": "直筒牛仔裤 32码",
+    "收到的橙子烂了好几个": "赣南脐橙 5斤装",
+}
