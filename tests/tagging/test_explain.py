@@ -125,9 +125,12 @@ def test_shipped_model_no_tag_no_evidence(shipped):
 
 def test_shipped_model_trap_evidence_points_at_the_trap_words(shipped):
     pytest.importorskip("jieba", reason="word units need jieba (the explain extra)")
-    ex = shipped.explain("做工很好，线头都没有", units="jieba")
-    assert ex.tags == ["quality"]  # a known false positive of the shipped model
-    assert {"线头", "没有"} <= {s.text for s in ex.evidence[0].spans}
+    ex = shipped.explain("物流不慢，第二天就到了", units="jieba")
+    assert ex.tags == ["logistics"]  # a known false positive of the shipped model
+    assert "物流" in {s.text for s in ex.evidence[0].spans}
+    # a tag that was not emitted can be explained too: what pushes it up
+    ex = shipped.explain("做工很好，线头都没有", units="jieba", tags=["quality"])
+    assert ex.tags == [] and {"线头", "没有"} <= {s.text for s in ex.evidence[0].spans}
 
 
 def test_highlight_html_escapes_and_marks():
