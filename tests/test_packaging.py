@@ -91,7 +91,7 @@ def test_installed_wheel_tags_evaluates_and_scores_outside_the_repo(wheel, tmp_p
 
     python, cli = str(bin_dir / "python"), str(bin_dir / "feedback-nlp")
     loaded = run(python, "-c", "import json, sys, feedback_nlp; t = feedback_nlp.load_tagger(); "
-                              "print(json.dumps([t.predict('尺码偏大'), str(t.model_dir), feedback_nlp.available_models(), "
+                              "print(json.dumps([t.predict('尺码偏大，按尺码表买的还是大'), str(t.model_dir), feedback_nlp.available_models(), "
                               "sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'training', 'eval'))]))")
     tags, model_dir, names, forbidden = json.loads(loaded.stdout.strip().splitlines()[-1])
     assert tags == ["size"] and "site-packages" in model_dir and "default" in names and forbidden == []
