@@ -2,6 +2,7 @@
 
 - ``eval``: matplotlib, for the plots of evaluation and shop reports (they degrade to
   tables without it);
+- ``spark``: pyspark and sqlglot, for ``--engine spark`` (:mod:`feedback_nlp.spark`);
 - ``train``: torch, transformers, onnx, ... — used only by the repository's ``training/``.
 """
 
@@ -18,6 +19,7 @@ __all__ = ["EXTRAS", "pip_hint", "has_module", "require"]
 EXTRAS: dict[str, tuple[str, ...]] = {
     "eval": ("matplotlib",),
     "train": ("torch", "transformers", "onnx", "datasets"),
+    "spark": ("pyspark", "sqlglot"),
 }
 
 

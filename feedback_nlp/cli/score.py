@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from feedback_nlp.cli.exit_on_error import exit_on_error
-from feedback_nlp.cli.options import ModelOption
+from feedback_nlp.cli.options import Engine, EngineOption, MasterOption, ModelOption
 from feedback_nlp.exit_codes import ExitCode
 from feedback_nlp.scoring.feedback_tagger import LazyTagger
 
@@ -28,6 +29,8 @@ def score_cmd(
     what_if: Annotated[bool, typer.Option("--what-if/--no-what-if", help="Also score with the keyword baseline's tags "
                                           "and write whatif.csv: per shop, how much CCR and the experience score move "
                                           "(B = keyword minus A = model).")] = False,
+    engine: EngineOption = Engine.local,
+    master: MasterOption = None,
 ) -> None:
     """Score shops: CCR and experience score per shop -> shop_scores.csv, shop_scores.json, reports/."""
     from feedback_nlp.scoring.score import score
@@ -36,6 +39,17 @@ def score_cmd(
     if tagger not in ("model", "keyword"):
         typer.echo(f"usage error: --tagger must be model or keyword, got {tagger!r}", err=True)
         raise typer.Exit(ExitCode.USAGE)
+    if engine is Engine.spark and what_if:
+        typer.echo("usage error: --what-if runs on --engine local only", err=True)
+        raise typer.Exit(ExitCode.USAGE)
+    if engine is Engine.spark:
+        with exit_on_error():
+            from feedback_nlp.spark.session import require_pyspark
+
+            require_pyspark()
+            from feedback_nlp.spark.scoring import score_spark
+
+            score = partial(score_spark, master=master)  # the same metric SQL, run on Spark
     with exit_on_error():
         result = score(data, as_of, policy, out, tagger=LazyTagger(tagger, model), reports=reports, memory_limit=memory_limit)
         if what_if:

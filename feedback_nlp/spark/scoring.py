@@ -66,16 +66,18 @@ def score_spark(
     master: str | None = None,
     tagger: Tagger | None = None,
     reports: bool = True,
+    memory_limit: str | None = None,
 ) -> ScoreResult:
     """Score every shop of ``data`` as of ``as_of`` with the metric SQL running on Spark.
 
     ``spark``: a session to use (default: the active one, or a new one on ``master``).
-    Arguments and result are those of :func:`feedback_nlp.scoring.score.score`.
+    Arguments and result are those of :func:`feedback_nlp.scoring.score.score` (``memory_limit``
+    bounds the DuckDB validation on the driver).
     """
     from feedback_nlp.spark.session import get_spark
 
     policy = load_policy(policy)
-    inputs = load_inputs(data, policy, tagger=tagger)
+    inputs = load_inputs(data, policy, tagger=tagger, memory_limit=memory_limit)
     result = score_inputs_spark(inputs, as_of, policy, spark or get_spark(master))
     if out is not None:
         write_outputs(result, out, reports=reports)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING
 
 from feedback_nlp.errors import MissingDependencyError
@@ -16,7 +18,9 @@ APP_NAME = "feedback-nlp"
 
 
 def require_pyspark():
-    """The ``pyspark`` module, or :class:`MissingDependencyError` with the pip hint of the ``spark`` extra."""
+    """The ``pyspark`` module (and sqlglot, the SQL translator), or :class:`MissingDependencyError`
+    with the pip hint of the ``spark`` extra."""
+    require("sqlglot", "spark", "the Spark engine")
     return require("pyspark", "spark", "the Spark engine")
 
 
@@ -36,6 +40,9 @@ def get_spark(master: str | None = None) -> SparkSession:
     builder = SparkSession.builder.appName(APP_NAME)
     if master:
         builder = builder.master(master)
+    if (master or "local").startswith("local"):
+        # local Python workers run this interpreter (its packages), not whatever python3 is on PATH
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         return builder.getOrCreate()
     except Exception as e:  # no Java, or a master that cannot be reached
