@@ -137,7 +137,8 @@ class Transpiler:
             )
             return SparkStatement("insert", query, tree.this.name)
         if isinstance(tree, exp.Drop):
-            return SparkStatement("drop", name=tree.this.name)
+            tables = tree.args.get("tables") or [tree.this]
+            return SparkStatement("drop", name=tables[0].name)
         return SparkStatement("query", self._sql(self._rewrite(tree)))
 
     @staticmethod
