@@ -27,7 +27,7 @@ class Engine(str, Enum):
 EngineOption = Annotated[
     Engine,
     typer.Option("--engine", help="local: this machine (ONNX Runtime, DuckDB). spark: Apache Spark, for data "
-                                  "that outgrows one machine (needs: pip install 'feedback-nlp[spark]' and Java 17)."),
+                                  "that outgrows one machine (needs: pip install 'feedback-nlp\\[spark]' and Java 17)."),
 ]
 MasterOption = Annotated[
     Optional[str],

@@ -21,6 +21,7 @@ class InputFormatOption(str, Enum):
     txt = "txt"
     jsonl = "jsonl"
     csv = "csv"
+    parquet = "parquet"  # --engine spark only
 
 
 def tag_cmd(
@@ -35,7 +36,7 @@ def tag_cmd(
         "--errors", help="Write malformed rows (line, reason, raw) here. Default: OUTPUT-stem.errors.jsonl next to "
                          "--output, or stderr when writing to stdout.", dir_okay=False)] = None,
     input_format: Annotated[InputFormatOption, typer.Option(
-        "--format", "-f", help="Input format; auto uses the file suffix, and txt for stdin.")] = InputFormatOption.auto,
+        "--format", "-f", help="Input format; auto uses the file suffix, and txt for stdin. parquet: --engine spark only.")] = InputFormatOption.auto,
     model: ModelOption = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per forward pass.")] = 64,
     threads: Annotated[Optional[int], typer.Option(

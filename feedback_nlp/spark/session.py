@@ -40,7 +40,9 @@ def get_spark(master: str | None = None) -> SparkSession:
     builder = SparkSession.builder.appName(APP_NAME)
     if master:
         builder = builder.master(master)
-    if (master or "local").startswith("local"):
+    from pyspark import SparkConf
+
+    if (master or SparkConf().get("spark.master", "local[*]")).startswith("local"):
         # local Python workers run this interpreter (its packages), not whatever python3 is on PATH
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
