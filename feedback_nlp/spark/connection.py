@@ -27,8 +27,7 @@ DUCKDB_SEMANTICS = {
     "spark.sql.ansi.enabled": "false",  # x / 0 is NULL, as in DuckDB
     "spark.sql.session.timeZone": "UTC",  # timestamps are wall-clock (TIMESTAMP_NTZ); no DST shifts in date_trunc
     "spark.sql.timeType.enabled": "true",  # CAST(… AS TIME) in the IM reply-rate window
-    "spark.sql.execution.arrow.pyspark.enabled": "true",
-    "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",  # results come back as Arrow, not pickled rows
 }
 _POSITIONAL = re.compile(r"\?")
 

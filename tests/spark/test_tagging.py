@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_model_shipped_as_an_archive(spark, tiny_model_dir, tagger):
     assert [r["tags"] for r in shipped] == [r.tags for r in local]
     from pyspark import SparkFiles
 
-    names = [p for p in __import__("os").listdir(SparkFiles.getRootDirectory()) if p.startswith("feedback_nlp_model_")]
+    names = [p for p in os.listdir(SparkFiles.getRootDirectory()) if p.startswith("feedback_nlp_model_")]
     assert names, "the model archive was not added to the job"
 
 
