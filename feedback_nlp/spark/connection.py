@@ -4,7 +4,7 @@ The scoring modules talk to ``inputs.con`` with a handful of calls (``execute`` 
 ``$name`` parameters, ``executemany`` for small inserts, ``register`` / ``unregister`` of
 pandas frames, then ``.df()`` / ``.fetchall()`` / ``.fetchone()``). :class:`SparkConnection`
 answers the same calls: every statement is translated by :mod:`feedback_nlp.spark.transpile`
-and run with ``spark.sql``; a ``CREATE TABLE … AS`` becomes a cached temporary view.
+and run with ``spark.sql``; a ``CREATE TABLE … AS`` becomes a materialized temporary view.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ DUCKDB_SEMANTICS = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",  # results come back as Arrow, not pickled rows
 }
 _POSITIONAL = re.compile(r"\?")
+_ROWS_PER_BLOB = 50_000
 
 
 @contextmanager
@@ -62,19 +63,29 @@ class SparkConnection:
         self._last: DataFrame | None = None
 
     # -- tables -------------------------------------------------------------
-    def put_view(self, name: str, frame: DataFrame, *, cache: bool = True) -> None:
-        """Make ``frame`` the table ``name`` (cached: the scoring SQL reads its tables many times)."""
+    def put_view(self, name: str, frame: DataFrame) -> None:
+        """Make ``frame`` the table ``name``, materialized like a DuckDB table.
+
+        ``localCheckpoint`` computes it once and cuts its plan: the scoring SQL reads each table
+        many times, and a frame built from Arrow data would otherwise carry every row in its
+        plan, to be analysed again by each query.
+        """
         old = self.views.pop(name, None)
-        if cache:
-            frame = frame.cache()
+        frame = frame.localCheckpoint(eager=True)
         frame.createOrReplaceTempView(name)
         self.views[name] = frame
-        if old is not None and old is not frame:
+        if old is not None:
             old.unpersist()
 
     def spark_frame(self, frame: Any) -> DataFrame:
-        """A pandas or pyarrow frame as a Spark DataFrame (columns that are all null become strings)."""
+        """A pandas or pyarrow frame as a Spark DataFrame (columns that are all null become strings).
+
+        The rows travel as Arrow IPC blobs in a parallelized collection, decoded by ``mapInArrow``:
+        ``createDataFrame`` would inline every row into the query plan, which Spark then analyses
+        for minutes at a few ten thousand rows.
+        """
         import pyarrow as pa
+        from pyspark.sql.pandas.types import from_arrow_schema
 
         if isinstance(frame, pa.RecordBatchReader):
             frame = frame.read_all()
@@ -82,11 +93,14 @@ class SparkConnection:
         for i, field in enumerate(table.schema):
             if pa.types.is_null(field.type):
                 table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
-        return self.spark.createDataFrame(table)
+        blobs = [(_to_ipc(batch),) for batch in table.to_batches(max_chunksize=_ROWS_PER_BLOB)]
+        rdd = self.spark.sparkContext.parallelize(blobs, max(1, len(blobs)))
+        schema = from_arrow_schema(table.schema, prefer_timestamp_ntz=True)
+        return self.spark.createDataFrame(rdd, "blob binary").mapInArrow(_from_ipc, schema)
 
     def register(self, name: str, frame: Any) -> SparkConnection:
         """A pandas or pyarrow frame as table ``name``."""
-        self.put_view(name, self.spark_frame(frame), cache=False)
+        self.put_view(name, self.spark_frame(frame))
         return self
 
     def unregister(self, name: str) -> SparkConnection:
@@ -148,6 +162,23 @@ class SparkConnection:
     def close(self) -> None:
         for name in list(self.views):
             self._drop(name)
+
+
+def _to_ipc(batch: Any) -> bytes:
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+def _from_ipc(batches: Iterator[Any]) -> Iterator[Any]:
+    import pyarrow as pa
+
+    for batch in batches:
+        for blob in batch.column(0).to_pylist():
+            yield from pa.ipc.open_stream(blob).read_all().to_batches()
 
 
 def _bind_positional(sql: str, values: Sequence[Any]) -> str:

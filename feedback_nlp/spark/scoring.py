@@ -3,7 +3,7 @@
 1. The input tables are read and validated by :func:`feedback_nlp.scoring.tables.load_inputs`
    (DuckDB, on the driver): one validator, so an invalid table fails with the same
    :class:`~feedback_nlp.errors.InputValidationError`, word for word, on both engines.
-2. Every typed table of that connection moves to Spark as a cached temporary view
+2. Every typed table of that connection moves to Spark as a materialized temporary view
    (Arrow batches; no shared filesystem needed).
 3. :func:`feedback_nlp.scoring.score.score_inputs` runs unchanged over a
    :class:`~feedback_nlp.spark.connection.SparkConnection`: each statement of
@@ -41,7 +41,6 @@ def to_spark(inputs: Inputs, spark: SparkSession) -> Inputs:
     """The same inputs with every table of ``inputs.con`` copied into Spark (call under duckdb_semantics)."""
     con = SparkConnection(spark)
     for name in duckdb_tables(inputs.con):
-        # cached: every metric reads orders and feedback again
         con.put_view(name, con.spark_frame(inputs.con.table(name).arrow()))
     return dataclasses.replace(inputs, con=con)
 
