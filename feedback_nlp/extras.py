@@ -4,6 +4,7 @@
   tables without it);
 - ``explain``: jieba, word units for the evidence of a tag (without it: the tokenizer's pieces);
 - ``serve``: FastAPI and uvicorn, for ``feedback-nlp serve`` (the HTTP service);
+- ``spark``: pyspark and sqlglot, for ``--engine spark`` (:mod:`feedback_nlp.spark`);
 - ``train``: torch, transformers, onnx, ... — used only by the repository's ``training/``.
 """
 
@@ -22,6 +23,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "explain": ("jieba",),
     "serve": ("fastapi", "uvicorn"),
     "train": ("torch", "transformers", "onnx", "datasets"),
+    "spark": ("pyspark", "sqlglot"),
 }
 
 

@@ -25,7 +25,7 @@ from typing import IO, Any, Literal
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.text_validity import json_unencodable
 
-__all__ = ["Row", "RowError", "InputFormat", "FORMATS", "format_from_suffix", "read_rows"]
+__all__ = ["Row", "RowError", "InputFormat", "FORMATS", "format_from_suffix", "read_rows", "read_lines"]
 
 InputFormat = Literal["txt", "jsonl", "csv"]
 FORMATS: tuple[str, ...] = ("txt", "jsonl", "csv")
@@ -68,6 +68,19 @@ def read_rows(stream: IO[bytes], fmt: InputFormat) -> Iterator[Row | RowError]:
     if fmt == "csv":
         return _read_csv(stream)
     raise InvalidInputError(f"unknown input format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def read_lines(lines: Iterable[tuple[int, str]], fmt: InputFormat) -> Iterator[Row | RowError]:
+    """Rows of already decoded ``(line number, line)`` pairs in ``txt`` or ``jsonl`` format.
+
+    For readers that split a file themselves (the Spark engine); the rules are those of :func:`read_rows`.
+    """
+    decoded = ((number, line, line.encode("utf-8")) for number, line in lines)
+    if fmt == "txt":
+        return _read_txt(decoded)
+    if fmt == "jsonl":
+        return _read_jsonl(decoded)
+    raise InvalidInputError(f"line-wise reading supports txt and jsonl, not {fmt!r}")
 
 
 def _clip(raw: str) -> str:

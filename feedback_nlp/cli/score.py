@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from feedback_nlp.cli.exit_on_error import exit_on_error
-from feedback_nlp.cli.options import ModelOption
+from feedback_nlp.cli.options import Engine, EngineOption, MasterOption, ModelOption
 from feedback_nlp.exit_codes import ExitCode
 from feedback_nlp.scoring.feedback_tagger import LazyTagger
 
@@ -40,6 +41,8 @@ def score_cmd(
         "signature before pickup, agreement before request, reply before the chat, feedback before payment) are "
         "excluded as abnormal and counted in shop_scores.json and the reports. Default: stop with exit code 2 "
         "listing them.")] = False,
+    engine: EngineOption = Engine.local,
+    master: MasterOption = None,
 ) -> None:
     """Score shops: CCR and experience score per shop -> shop_scores.csv, shop_scores.json, reports/."""
     from feedback_nlp.scoring.score import score
@@ -48,6 +51,17 @@ def score_cmd(
     if tagger not in ("model", "keyword"):
         typer.echo(f"usage error: --tagger must be model or keyword, got {tagger!r}", err=True)
         raise typer.Exit(ExitCode.USAGE)
+    if engine is Engine.spark and what_if:
+        typer.echo("usage error: --what-if runs on --engine local only", err=True)
+        raise typer.Exit(ExitCode.USAGE)
+    if engine is Engine.spark:
+        with exit_on_error():
+            from feedback_nlp.spark.session import require_pyspark
+
+            require_pyspark()
+            from feedback_nlp.spark.scoring import score_spark
+
+            score = partial(score_spark, master=master)  # the same metric SQL, run on Spark
     with exit_on_error():
         order = "exclude" if exclude_misordered else "error"
         result = score(data, as_of, policy, out, tagger=LazyTagger(tagger, model), reports=reports, flagship=flagship,
