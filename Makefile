@@ -38,7 +38,7 @@ $(BIN)/python:
 # Stamps: reinstall only when pyproject.toml changes.
 $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install torch==$(TORCH_VERSION)
-	$(BIN)/pip install -e '.[train,eval,dev,serve]'
+	$(BIN)/pip install -e '.[train,eval,dev,serve,spark,explain]'
 	touch $@
 
 $(VENV)/.stamp-lib: pyproject.toml | $(BIN)/python
