@@ -24,7 +24,7 @@ from tokenizers import Tokenizer
 
 from feedback_nlp.tagging.encoding import TextEncoder
 from feedback_nlp.taxonomy import TAG_IDS
-from training.teacher import MeanPoolTagger, macro_average_precision, pick_device, predict
+from training.teacher import EpochCheckpoints, MeanPoolTagger, pick_device
 
 
 def unlabeled_texts(corpora, gold_texts: list[str], max_chars: int = 90) -> list[str]:
@@ -131,15 +131,12 @@ def _epoch_batches(parts: list[tuple[_Examples, int]], batch_size: int, rng: np.
 def train_student(cfg: StudentConfig, train_soft: np.ndarray | None, unlabeled: list[str], unlabeled_soft: np.ndarray | None,
                   log=print) -> Path:
     """Train (and checkpoint per epoch) the student; returns the checkpoint directory."""
-    from training.finetune import Batches, label_matrix, micro_prf, read_split, set_seed
-    from training.thresholds import tune_thresholds
+    from training.finetune import Batches, label_matrix, read_split, set_seed
 
     set_seed(cfg.seed)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     out, labels = Path(cfg.out), list(cfg.labels)
-    work = out / "work"
-    work.mkdir(parents=True, exist_ok=True)
     tokenizer = Tokenizer.from_file(str(Path(cfg.base_model) / "tokenizer.json"))
     encoder = TextEncoder(tokenizer, cfg.max_length, cfg.context_max_length)
     train_rows, dev_rows = read_split(cfg.data, "train"), read_split(cfg.data, "dev")
@@ -168,16 +165,8 @@ def train_student(cfg: StudentConfig, train_soft: np.ndarray | None, unlabeled: 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
     pw = torch.full((len(labels),), cfg.pos_weight, device=device)
 
-    state_path = work / "state.json"
-    history, best, start_epoch = [], {"ap": -1.0, "epoch": 0}, 1
-    if state_path.exists():
-        st = json.loads(state_path.read_text(encoding="utf-8"))
-        ck = torch.load(work / "last.pt", weights_only=False, map_location=device)
-        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
-        history, best, start_epoch = st["history"], st["best"], st["epoch"] + 1
-        log(f"resuming after epoch {st['epoch']}")
-
-    for epoch in range(start_epoch, cfg.epochs + 1):
+    run = EpochCheckpoints(out, model, opt, sched, labels, device, log)
+    for epoch in range(run.start_epoch, cfg.epochs + 1):
         t0, losses = time.time(), []
         rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: a resumed run shuffles as an uninterrupted one
         model.train()
@@ -197,31 +186,6 @@ def train_student(cfg: StudentConfig, train_soft: np.ndarray | None, unlabeled: 
             losses.append(loss.item())
             if i % 200 == 0:
                 log(f"epoch {epoch} step {i}/{steps_per_epoch} loss {np.mean(losses[-200:]):.4f} {time.time() - t0:.0f}s")
-        probs = predict(model, dev)
-        ap = macro_average_precision(probs, y_dev)
-        m = {"epoch": epoch, "train_loss": round(float(np.mean(losses)), 4), "dev_macro_ap": round(ap, 4),
-             "dev_micro@0.5": micro_prf(probs, y_dev, 0.5), "seconds": round(time.time() - t0, 1)}
-        history.append(m)
-        log(json.dumps(m))
-        if ap > best["ap"]:
-            best = {"ap": ap, "epoch": epoch}
-            model.save(work / "best", labels)
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}, work / "last.pt")
-        state_path.write_text(json.dumps({"epoch": epoch, "history": history, "best": best}), encoding="utf-8")
-
-    model = MeanPoolTagger.load(work / "best").to(device)
-    probs = predict(model, dev)
-    model.cpu()
-    choices = tune_thresholds(probs, y_dev, labels, 0.9, 15)
-    model.save(out, labels)
-    tokenizer.save(str(out / "tokenizer.json"))
-    np.save(out / "dev_probs.npy", probs)
-    state = {"config": asdict(cfg) | {"precision_floor": 0.9, "min_threshold_support": 15}, "labels": labels,
-             "history": history, "best_epoch": best["epoch"],
-             "summary": {"best_dev_micro@0.5_f1": next(h["dev_micro@0.5"]["f1"] for h in history if h["epoch"] == best["epoch"]),
-                         "best_dev_macro_ap": round(best["ap"], 4)},
-             "thresholds": {t: asdict(c) for t, c in choices.items()},
-             "train_examples": len(train_rows), "unlabeled_examples": len(unlabeled) if len(parts) > 1 else 0,
-             "dev_examples": len(dev_rows)}
-    (out / "training_state.json").write_text(json.dumps(state, indent=2, ensure_ascii=False), encoding="utf-8")
-    return out
+        run.end_epoch(epoch, losses, time.time() - t0, dev, y_dev)
+    return run.finish(cfg, tokenizer, dev, y_dev, train_examples=len(train_rows),
+                       unlabeled_examples=len(unlabeled) if len(parts) > 1 else 0, dev_examples=len(dev_rows))

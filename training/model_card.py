@@ -20,22 +20,10 @@ from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.model_dir import CARD_FILE, TaggerConfig, write_manifest
 from feedback_nlp.model_dir.card import render_model_card
 from feedback_nlp.taxonomy import TAGS_BY_ID
-from training.card_sections import heldout_section, operating_points_section, targets_by_channel, training_section
+from training.card_sections import _slice, _v, heldout_section, operating_points_section, targets_by_channel, training_section
 
 TARGETS = {"micro precision": ("micro", "precision", 0.85, ">="), "micro recall": ("micro", "recall", 0.70, ">="),
            "FPR on written traps": ("trap", "fpr", 0.05, "<=")}
-
-
-def _v(m: dict | None, digits: int = 3) -> str:
-    if not m or m.get("value") is None:
-        return "n/a"
-    lo, hi = m.get("ci_low"), m.get("ci_high")
-    ci = f" [{lo:.{digits}f}, {hi:.{digits}f}]" if lo is not None and hi is not None else ""
-    return f"{m['value']:.{digits}f}{ci}"
-
-
-def _slice(side: dict, field: str, value: str) -> dict | None:
-    return next((s for s in side["slices"] if s["field"] == field and str(s["value"]) == value), None)
 
 
 def metrics_markdown(report: dict, state: dict | None, data_card: dict | None, extra_sections: list[str] | None = None) -> str:

@@ -135,15 +135,12 @@ def macro_average_precision(probs: np.ndarray, y: np.ndarray) -> float:
 
 
 def train_teacher(cfg: TeacherConfig, log=print) -> Path:
-    from training.finetune import Batches, label_matrix, micro_prf, read_split, set_seed
-    from training.thresholds import tune_thresholds
+    from training.finetune import Batches, label_matrix, read_split, set_seed
 
     set_seed(cfg.seed)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     out = Path(cfg.out)
-    work = out / "work"
-    work.mkdir(parents=True, exist_ok=True)
     labels = list(cfg.labels)
     tok_dir = Path(cfg.init_from) if cfg.init_from and (Path(cfg.init_from) / "tokenizer.json").exists() else Path(cfg.base_model)
     tokenizer = Tokenizer.from_file(str(tok_dir / "tokenizer.json"))
@@ -167,17 +164,8 @@ def train_teacher(cfg: TeacherConfig, log=print) -> Path:
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.full((len(labels),), cfg.pos_weight, device=device))
 
-    state_path = work / "state.json"
-    history: list[dict] = []
-    start_epoch, best = 1, {"ap": -1.0, "epoch": 0}
-    if state_path.exists():  # resume: weights, optimizer, scheduler and RNG of the last finished epoch
-        st = json.loads(state_path.read_text(encoding="utf-8"))
-        ck = torch.load(work / "last.pt", weights_only=False, map_location=device)
-        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
-        history, best, start_epoch = st["history"], st["best"], st["epoch"] + 1
-        log(f"resuming after epoch {st['epoch']}")
-
-    for epoch in range(start_epoch, cfg.epochs + 1):
+    run = EpochCheckpoints(out, model, opt, sched, labels, device, log)
+    for epoch in range(run.start_epoch, cfg.epochs + 1):
         t0, losses = time.time(), []
         rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: a resumed run shuffles as an uninterrupted one
         model.train()
@@ -190,33 +178,64 @@ def train_teacher(cfg: TeacherConfig, log=print) -> Path:
             losses.append(loss.item())
             if i % 50 == 0:
                 log(f"epoch {epoch} step {i}/{steps_per_epoch} loss {np.mean(losses[-50:]):.4f} {time.time() - t0:.0f}s")
-        probs = predict(model, dev)
+        run.end_epoch(epoch, losses, time.time() - t0, dev, y_dev)
+    return run.finish(cfg, tokenizer, dev, y_dev, train_examples=len(train_rows), dev_examples=len(dev_rows))
+
+
+class EpochCheckpoints:
+    """A run's per-epoch state in ``out/work``: resume after the last finished epoch, keep the epoch with
+    the best dev macro average precision, and write the final checkpoint (weights, tokenizer, dev
+    probabilities, training_state.json) that ``training.export`` reads."""
+
+    def __init__(self, out: Path, model, opt, sched, labels: list[str], device, log=print) -> None:
+        self.out, self.work = out, out / "work"
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.model, self.opt, self.sched, self.labels, self.device, self.log = model, opt, sched, labels, device, log
+        self.state_path = self.work / "state.json"
+        self.history: list[dict] = []
+        self.best, self.start_epoch = {"ap": -1.0, "epoch": 0}, 1
+        if self.state_path.exists():  # resume: weights, optimizer and scheduler of the last finished epoch
+            st = json.loads(self.state_path.read_text(encoding="utf-8"))
+            ck = torch.load(self.work / "last.pt", weights_only=False, map_location=device)
+            model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
+            self.history, self.best, self.start_epoch = st["history"], st["best"], st["epoch"] + 1
+            log(f"resuming after epoch {st['epoch']}")
+
+    def end_epoch(self, epoch: int, losses: list[float], seconds: float, dev, y_dev: np.ndarray) -> None:
+        from training.finetune import micro_prf
+
+        probs = predict(self.model, dev)
         ap = macro_average_precision(probs, y_dev)
         m = {"epoch": epoch, "train_loss": round(float(np.mean(losses)), 4), "dev_macro_ap": round(ap, 4),
-             "dev_micro@0.5": micro_prf(probs, y_dev, 0.5), "seconds": round(time.time() - t0, 1)}
-        history.append(m)
-        log(json.dumps(m))
-        if ap > best["ap"]:
-            best = {"ap": ap, "epoch": epoch}
-            model.save(work / "best", labels)
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}, work / "last.pt")
-        state_path.write_text(json.dumps({"epoch": epoch, "history": history, "best": best}), encoding="utf-8")
+             "dev_micro@0.5": micro_prf(probs, y_dev, 0.5), "seconds": round(seconds, 1)}
+        self.history.append(m)
+        self.log(json.dumps(m))
+        if ap > self.best["ap"]:
+            self.best = {"ap": ap, "epoch": epoch}
+            self.model.save(self.work / "best", self.labels)
+        torch.save({"model": self.model.state_dict(), "opt": self.opt.state_dict(), "sched": self.sched.state_dict()},
+                   self.work / "last.pt")
+        self.state_path.write_text(json.dumps({"epoch": epoch, "history": self.history, "best": self.best}), encoding="utf-8")
 
-    model = MeanPoolTagger.load(work / "best").to(device)
-    probs = predict(model, dev)
-    model.cpu()
-    choices = tune_thresholds(probs, y_dev, labels, 0.9, 15)
-    model.save(out, labels)
-    tokenizer.save(str(out / "tokenizer.json"))
-    np.save(out / "dev_probs.npy", probs)
-    state = {"config": asdict(cfg) | {"precision_floor": 0.9, "min_threshold_support": 15}, "labels": labels,
-             "history": history, "best_epoch": best["epoch"],
-             "summary": {"best_dev_micro@0.5_f1": next(h["dev_micro@0.5"]["f1"] for h in history if h["epoch"] == best["epoch"]),
-                         "best_dev_macro_ap": round(best["ap"], 4)},
-             "thresholds": {t: asdict(c) for t, c in choices.items()},
-             "train_examples": len(train_rows), "dev_examples": len(dev_rows)}
-    (out / "training_state.json").write_text(json.dumps(state, indent=2, ensure_ascii=False), encoding="utf-8")
-    return out
+    def finish(self, cfg, tokenizer, dev, y_dev: np.ndarray, **counts: int) -> Path:
+        from training.thresholds import tune_thresholds
+
+        model = MeanPoolTagger.load(self.work / "best").to(self.device)
+        probs = predict(model, dev)
+        model.cpu()
+        choices = tune_thresholds(probs, y_dev, self.labels, 0.9, 15)
+        model.save(self.out, self.labels)
+        tokenizer.save(str(self.out / "tokenizer.json"))
+        np.save(self.out / "dev_probs.npy", probs)
+        best = self.best
+        state = {"config": asdict(cfg) | {"precision_floor": 0.9, "min_threshold_support": 15}, "labels": self.labels,
+                 "history": self.history, "best_epoch": best["epoch"],
+                 "summary": {"best_dev_micro@0.5_f1": next(h["dev_micro@0.5"]["f1"] for h in self.history
+                                                           if h["epoch"] == best["epoch"]),
+                             "best_dev_macro_ap": round(best["ap"], 4)},
+                 "thresholds": {t: asdict(c) for t, c in choices.items()}, **counts}
+        (self.out / "training_state.json").write_text(json.dumps(state, indent=2, ensure_ascii=False), encoding="utf-8")
+        return self.out
 
 
 def pick_device(name: str) -> torch.device:
