@@ -115,7 +115,10 @@ pretrain: $(VENV)/.stamp-dev
 	$(BIN)/python -m training sentiment-adapt train --base models/base-zh-tiny --out models/base-zh-tiny-sent
 
 benchmark: $(VENV)/.stamp-dev
-	$(BIN)/python benchmarks/tagger_benchmark.py --model $(MODEL) --checkpoint $(CHECKPOINT)
+	$(BIN)/python benchmarks/tagger_benchmark.py --model feedback_nlp/models/default --engines onnx_int8 \
+		--out benchmarks/results/tagger-default
+	$(BIN)/python benchmarks/tagger_benchmark.py --model feedback_nlp/models/accurate --engines onnx_int8 \
+		--out benchmarks/results/tagger-accurate
 	$(BIN)/python benchmarks/scoring_benchmark.py
 	$(BIN)/python benchmarks/serve_benchmark.py --data $(DATASET)/test.jsonl
 
