@@ -66,9 +66,8 @@ class SparkConnection:
     def put_view(self, name: str, frame: DataFrame) -> None:
         """Make ``frame`` the table ``name``, materialized like a DuckDB table.
 
-        ``localCheckpoint`` computes it once and cuts its plan: the scoring SQL reads each table
-        many times, and a frame built from Arrow data would otherwise carry every row in its
-        plan, to be analysed again by each query.
+        ``localCheckpoint`` computes it once and cuts its lineage: the scoring SQL reads each table
+        many times, and each query then plans over a small scan instead of the whole history.
         """
         old = self.views.pop(name, None)
         frame = frame.localCheckpoint(eager=True)
@@ -127,7 +126,7 @@ class SparkConnection:
         elif st.kind == "insert":
             target = self.views[st.name]
             rows = self.spark.sql(st.sql).toDF(*target.columns)
-            rows = rows.select(*[rows[c].cast(t) for c, t in zip(target.columns, [f.dataType for f in target.schema])])
+            rows = rows.select(*[rows[f.name].cast(f.dataType) for f in target.schema])
             self.put_view(st.name, target.unionByName(rows))
         elif st.kind == "drop":
             self._drop(st.name)
