@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +23,7 @@ import torch
 from tokenizers import Tokenizer
 
 from feedback_nlp.tagging.encoding import TextEncoder
-from feedback_nlp.taxonomy import TAG_IDS
-from training.teacher import EpochCheckpoints, MeanPoolTagger, pick_device
+from training.teacher import EpochCheckpoints, MeanPoolTagger, RunConfig, pick_device
 
 
 def unlabeled_texts(corpora, gold_texts: list[str], max_chars: int = 90) -> list[str]:
@@ -61,40 +60,24 @@ def teacher_targets(model_dir: str | Path, texts: list[str], contexts: list[str 
 
 
 @dataclass
-class StudentConfig:
-    """Student training arguments; validated on creation."""
+class StudentConfig(RunConfig):
+    """Student training arguments (the shared ones in :class:`training.teacher.RunConfig`)."""
 
     base_model: str = "models/base-zh-tiny-sent"
-    data: str = "data/build/dataset"
     out: str = "runs/student"
     alpha: float = 0.5  # weight of the gold labels on labeled texts; 1 = no distillation
     labeled_repeats: int = 2  # labeled texts are seen this many times per epoch
     max_unlabeled: int = 0  # 0 = every unlabeled sentence; else a seeded random subset of this size
-    max_length: int = 128
-    context_max_length: int = 32
-    use_context: bool = True
     epochs: int = 3
     batch_size: int = 64
     encoder_lr: float = 3e-4
-    head_lr: float = 3e-3
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.06
-    pos_weight: float = 2.0
-    dropout: float = 0.1
-    seed: int = 42
-    threads: int = 0
-    device: str = "auto"  # auto = cuda when available
-    labels: list[str] = field(default_factory=lambda: list(TAG_IDS))
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not 0 <= self.alpha <= 1:
             raise ValueError(f"alpha must be in [0, 1], got {self.alpha!r}")
-        for name in ("epochs", "batch_size", "max_length", "labeled_repeats"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)!r}")
-        unknown = set(self.labels) - set(TAG_IDS)
-        if unknown:
-            raise ValueError(f"unknown labels {sorted(unknown)}; valid: {', '.join(TAG_IDS)}")
+        if self.labeled_repeats < 1:
+            raise ValueError(f"labeled_repeats must be ≥ 1, got {self.labeled_repeats!r}")
 
 
 class _Examples:

@@ -83,14 +83,12 @@ def is_mean_pool_checkpoint(ckpt: str | Path) -> bool:
 
 
 @dataclass
-class TeacherConfig:
-    """Teacher fine-tuning arguments; validated on creation."""
+class RunConfig:
+    """What teacher and student training share; validated on creation, errors echo the bad value."""
 
-    base_model: str = "models/base-e5-small"
+    base_model: str = ""
     data: str = "data/build/dataset"
-    out: str = "runs/teacher"
-    init_from: str = ""  # continue from an earlier teacher checkpoint (e.g. after new data arrived)
-    layers: int = 0  # 0 = all layers of the base
+    out: str = ""
     max_length: int = 128
     context_max_length: int = 32
     use_context: bool = True
@@ -119,6 +117,16 @@ class TeacherConfig:
         unknown = set(self.labels) - set(TAG_IDS)
         if unknown:
             raise ValueError(f"unknown labels {sorted(unknown)}; valid: {', '.join(TAG_IDS)}")
+
+
+@dataclass
+class TeacherConfig(RunConfig):
+    """Teacher fine-tuning arguments."""
+
+    base_model: str = "models/base-e5-small"
+    out: str = "runs/teacher"
+    init_from: str = ""  # continue from an earlier teacher checkpoint (e.g. after new data arrived)
+    layers: int = 0  # 0 = all layers of the base
 
 
 def macro_average_precision(probs: np.ndarray, y: np.ndarray) -> float:
